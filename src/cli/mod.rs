@@ -1,0 +1,104 @@
+//! Command-line interface: parse, run one command, map outcomes to exit codes.
+
+pub mod report;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::diag::Diagnostic;
+use report::Format;
+
+/// Exit codes of DESIGN.md.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_INVALID: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(name = "guidesite", version, about = "Build and check data source onboarding guides")]
+pub struct Cli {
+    /// The site's root folder (holding site.yaml and content/).
+    #[arg(long, global = true, default_value = ".")]
+    pub root: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate offline, then render the site atomically.
+    Build {
+        /// Output folder, relative to the root.
+        #[arg(long, default_value = "dist")]
+        out: PathBuf,
+        /// Overrides site.yaml's base_url.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Include guides marked `draft: true`.
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Run every validation.
+    Check {
+        /// Skip checks that need the network.
+        #[arg(long)]
+        offline: bool,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        /// Ignore cached link results.
+        #[arg(long)]
+        no_cache: bool,
+    },
+}
+
+/// Runs the parsed command; returns the process exit code.
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Build { out, base_url, drafts } => {
+            let started = std::time::Instant::now();
+            let report = crate::build(&crate::BuildOptions {
+                root: cli.root,
+                out: out.clone(),
+                base_url,
+                drafts,
+            })?;
+            eprint!("{}", report::format(&report.diagnostics, Format::Human, color_stderr()));
+            if !report.written {
+                eprintln!("build stopped: fix the errors above; {} was left as it was", out.display());
+                return Ok(EXIT_INVALID);
+            }
+            eprintln!(
+                "built {} guides into {} in {} ms",
+                report.guides,
+                out.display(),
+                started.elapsed().as_millis()
+            );
+            Ok(EXIT_OK)
+        }
+        Command::Check { format, .. } => {
+            let diagnostics = crate::check(&cli.root)?;
+            print_report(&diagnostics, format)?;
+            Ok(if crate::count(&diagnostics, crate::diag::Severity::Error) > 0 {
+                EXIT_INVALID
+            } else {
+                EXIT_OK
+            })
+        }
+    }
+}
+
+fn print_report(diagnostics: &[Diagnostic], format: Format) -> std::io::Result<()> {
+    match format {
+        Format::Human => {
+            eprint!("{}", report::format(diagnostics, format, color_stderr()));
+            Ok(())
+        }
+        _ => std::io::stdout().write_all(report::format(diagnostics, format, false).as_bytes()),
+    }
+}
+
+/// Colour only on a terminal, and never when `NO_COLOR` is set.
+fn color_stderr() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}

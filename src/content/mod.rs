@@ -1,0 +1,231 @@
+//! Loading a site's content: guides with parsed front matter, and asset paths.
+//! This is the only stage besides output that reads the disk.
+
+pub mod front_matter;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::config::SiteConfig;
+use crate::diag::{Code, Diagnostic, Finding, LineIndex};
+use front_matter::{FrontMatter, SplitError, file_span};
+
+/// One guide whose front matter parsed.
+#[derive(Debug, Clone)]
+pub struct Guide {
+    /// Path relative to the site root, `/`-separated: `content/tiktok.md`.
+    pub file: String,
+    /// The file name without `.md`, which relative links name.
+    pub stem: String,
+    pub text: String,
+    pub index: LineIndex,
+    pub yaml_offset: usize,
+    pub body_offset: usize,
+    pub front: FrontMatter,
+}
+
+impl Guide {
+    pub fn body(&self) -> &str {
+        &self.text[self.body_offset..]
+    }
+
+    pub fn source(&self) -> &str {
+        &self.front.source.value
+    }
+
+    /// Locates a finding in this guide's file.
+    pub fn diagnostic(&self, finding: Finding, config: &SiteConfig) -> Diagnostic {
+        let severity = config.severity(finding.code);
+        Diagnostic::locate(finding, severity, &self.file, &self.text, &self.index)
+    }
+}
+
+/// Everything under `content/`.
+#[derive(Debug, Default)]
+pub struct Content {
+    /// Sorted by file name.
+    pub guides: Vec<Guide>,
+    /// Asset paths relative to `content/`, `/`-separated: `tiktok/members.png`.
+    pub assets: BTreeSet<String>,
+    /// Front matter problems of files that could not become guides.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A content file that could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{file}:{line}:{column}: not valid UTF-8; save the file as UTF-8")]
+    NotUtf8 {
+        file: String,
+        line: usize,
+        column: usize,
+    },
+}
+
+/// Reads every `content/*.md` guide (in parallel) and lists the assets.
+pub fn load(root: &Path, config: &SiteConfig) -> Result<Content, LoadError> {
+    let content_dir = root.join("content");
+    if !content_dir.is_dir() {
+        return Ok(Content::default());
+    }
+    let mut guide_paths = Vec::new();
+    let mut assets = BTreeSet::new();
+    for entry in walkdir::WalkDir::new(&content_dir).min_depth(1).sort_by_file_name() {
+        let entry = entry.map_err(|e| LoadError::Io {
+            path: e.path().unwrap_or(&content_dir).to_path_buf(),
+            source: e.into_io_error().unwrap_or_else(|| std::io::Error::other("filesystem loop")),
+        })?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let relative = relative_slash_path(&content_dir, entry.path());
+        if entry.depth() == 1 && relative.ends_with(".md") {
+            guide_paths.push(entry.into_path());
+        } else if entry.depth() > 1 {
+            assets.insert(relative);
+        }
+    }
+
+    let parsed: Vec<Result<Parsed, LoadError>> = guide_paths
+        .par_iter()
+        .map(|path| read_guide(root, path, config))
+        .collect();
+    let mut content = Content {
+        assets,
+        ..Content::default()
+    };
+    for result in parsed {
+        match result? {
+            Parsed::Guide(guide) => content.guides.push(*guide),
+            Parsed::Invalid(diagnostic) => content.diagnostics.push(diagnostic),
+        }
+    }
+    Ok(content)
+}
+
+fn relative_slash_path(base: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(base).unwrap_or(path);
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+enum Parsed {
+    Guide(Box<Guide>),
+    Invalid(Diagnostic),
+}
+
+fn read_guide(root: &Path, path: &Path, config: &SiteConfig) -> Result<Parsed, LoadError> {
+    let file = relative_slash_path(root, path);
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        // The valid prefix is UTF-8 by definition, so positions in it are exact.
+        let prefix = std::str::from_utf8(valid).unwrap_or_default();
+        let (line, column) = LineIndex::new(prefix).line_col(prefix, prefix.len());
+        LoadError::NotUtf8 { file: file.clone(), line, column }
+    })?;
+    let stem = file
+        .trim_start_matches("content/")
+        .trim_end_matches(".md")
+        .to_string();
+    Ok(parse_guide(file, stem, text, config))
+}
+
+/// Parses a guide's text; a bad front matter block becomes one diagnostic.
+fn parse_guide(file: String, stem: String, text: String, config: &SiteConfig) -> Parsed {
+    let index = LineIndex::new(&text);
+    let invalid = |finding: Finding| {
+        let severity = config.severity(finding.code);
+        Parsed::Invalid(Diagnostic::locate(finding, severity, &file, &text, &index))
+    };
+    let split = match front_matter::split(&text) {
+        Ok(split) => split,
+        Err(SplitError::Missing) => {
+            return invalid(Finding::new(
+                Code::FrontmatterMissing,
+                0..0,
+                "no front matter: a guide starts with a `---` line, its YAML, and another `---` line",
+            ));
+        }
+        Err(SplitError::Unterminated) => {
+            return invalid(Finding::new(
+                Code::FrontmatterInvalid,
+                0..3,
+                "front matter is not closed: add a `---` line after the YAML",
+            ));
+        }
+    };
+    let yaml = &text[split.yaml.clone()];
+    let front: FrontMatter = match crate::yaml::parse(yaml) {
+        Ok(front) => front,
+        Err(e) => {
+            let yaml_start_line = index.line_col(&text, split.yaml.start).0;
+            let offset = index.offset(&text, yaml_start_line + e.line - 1, e.column);
+            let code = if e.unknown_key {
+                Code::FrontmatterUnknownKey
+            } else {
+                Code::FrontmatterInvalid
+            };
+            // An empty block reports at the opening fence rather than past it.
+            let offset = if yaml.trim().is_empty() { 0 } else { offset };
+            return invalid(Finding::new(code, offset..offset, e.message));
+        }
+    };
+    if !is_valid_source_id(&front.source.value) {
+        let span = file_span(&front.source, split.yaml.start);
+        return invalid(Finding::new(
+            Code::FrontmatterInvalid,
+            span,
+            format!(
+                "invalid source id `{}`: use lowercase letters, digits and `-`, starting with a letter or digit",
+                front.source.value
+            ),
+        ));
+    }
+    Parsed::Guide(Box::new(Guide {
+        file,
+        stem,
+        yaml_offset: split.yaml.start,
+        body_offset: split.body_offset,
+        index,
+        text,
+        front,
+    }))
+}
+
+/// `[a-z0-9][a-z0-9-]*`: safe in URLs, file names and manifest keys.
+pub fn is_valid_source_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_ids() {
+        assert!(is_valid_source_id("tiktok"));
+        assert!(is_valid_source_id("google-ads2"));
+        assert!(!is_valid_source_id("-x"));
+        assert!(!is_valid_source_id("TikTok"));
+        assert!(!is_valid_source_id(""));
+        assert!(!is_valid_source_id("a/b"));
+    }
+}

@@ -1,0 +1,247 @@
+//! Diagnostics: stable codes, severities, and the conversion from byte offsets
+//! to 1-based line and column, done once, at the edge.
+
+use std::fmt;
+use std::ops::Range;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// How much a diagnostic matters; `Allow` diagnostics are dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Allow,
+    Warn,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Allow => "allow",
+            Severity::Warn => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($($variant:ident = $name:literal, $severity:ident;)*) => {
+        /// A stable diagnostic code, as listed in DESIGN.md.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            /// Every code, in the order of the contract's table.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $name,)* }
+            }
+
+            pub fn default_severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$severity,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    FrontmatterMissing = "frontmatter/missing", Error;
+    FrontmatterInvalid = "frontmatter/invalid", Error;
+    FrontmatterUnknownKey = "frontmatter/unknown-key", Error;
+    FrontmatterDuplicateSource = "frontmatter/duplicate-source", Error;
+    StepsMissing = "steps/missing", Error;
+    StepsEmpty = "steps/empty", Error;
+    StepsNumbering = "steps/numbering", Error;
+    StepsGranteeMissing = "steps/grantee-missing", Error;
+    StepsRoleMissing = "steps/role-missing", Error;
+    EmailInvalid = "email/invalid", Error;
+    EmailMismatch = "email/mismatch", Error;
+    EmailUnknown = "email/unknown", Warn;
+    EmailUnreachable = "email/unreachable", Error;
+    EmailUnverifiable = "email/unverifiable", Warn;
+    LinkPlaceholder = "link/placeholder", Error;
+    LinkBroken = "link/broken", Error;
+    LinkAnchor = "link/anchor", Error;
+    LinkUnreachable = "link/unreachable", Error;
+    LinkUnverifiable = "link/unverifiable", Warn;
+    LinkRedirect = "link/redirect", Warn;
+    LinkInsecure = "link/insecure", Warn;
+    FormInvalid = "form/invalid", Error;
+    TextPlaceholder = "text/placeholder", Warn;
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Code {
+    type Err = String;
+
+    /// Parses a code name; the error carries a did-you-mean hint.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == s).ok_or_else(|| {
+            let names: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+            format!("unknown diagnostic code `{s}`{}", did_you_mean(s, &names))
+        })
+    }
+}
+
+/// `, did you mean `x`?` for the closest candidate, or nothing when none is close.
+pub fn did_you_mean(input: &str, candidates: &[&str]) -> String {
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(input, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| format!(", did you mean `{c}`?"))
+        .unwrap_or_default()
+}
+
+/// A problem found by a rule, located by byte offsets into the guide's file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub code: Code,
+    pub span: Range<usize>,
+    pub message: String,
+}
+
+impl Finding {
+    pub fn new(code: Code, span: Range<usize>, message: impl Into<String>) -> Self {
+        Finding {
+            code,
+            span,
+            message: message.into(),
+        }
+    }
+}
+
+/// A located, severity-resolved problem, ready for any report format.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    #[serde(serialize_with = "serialize_code")]
+    pub code: Code,
+    #[serde(serialize_with = "serialize_severity")]
+    pub severity: Severity,
+    /// Path relative to the site root, with `/` separators.
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    /// The source line and the byte range on it, for human output only.
+    #[serde(skip)]
+    pub excerpt: Option<Excerpt>,
+}
+
+/// One source line and the byte range of the problem on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excerpt {
+    pub text: String,
+    pub range: Range<usize>,
+}
+
+fn serialize_code<S: serde::Serializer>(code: &Code, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(code.as_str())
+}
+
+fn serialize_severity<S: serde::Serializer>(sev: &Severity, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(sev.as_str())
+}
+
+impl Diagnostic {
+    /// Locates a finding in `text` (the whole file) through its line index.
+    pub fn locate(finding: Finding, severity: Severity, file: &str, text: &str, index: &LineIndex) -> Self {
+        let (line, column) = index.line_col(text, finding.span.start);
+        let line_range = index.line_range(text, line);
+        let line_text = text[line_range.clone()].trim_end_matches(['\n', '\r']);
+        let start = finding.span.start - line_range.start;
+        let end = finding.span.end.clamp(finding.span.start, line_range.start + line_text.len()) - line_range.start;
+        Diagnostic {
+            code: finding.code,
+            severity,
+            file: file.to_string(),
+            line,
+            column,
+            message: finding.message,
+            excerpt: Some(Excerpt {
+                text: line_text.to_string(),
+                range: start.min(line_text.len())..end.max(start).min(line_text.len()),
+            }),
+        }
+    }
+
+    /// Sort key: file, then position, then code; makes every report deterministic.
+    pub fn sort_key(&self) -> (&str, usize, usize, Code) {
+        (&self.file, self.line, self.column, self.code)
+    }
+}
+
+/// Byte offsets of line starts, for offset → (line, column) lookups.
+#[derive(Debug, Clone, Default)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { starts }
+    }
+
+    /// 1-based line and 1-based column (in characters) of a byte offset.
+    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = offset.min(text.len());
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        let column = text.get(start..offset).map_or(1, |s| s.chars().count() + 1);
+        (line, column)
+    }
+
+    /// Byte offset of a 1-based line and column (in characters).
+    pub fn offset(&self, text: &str, line: usize, column: usize) -> usize {
+        let Some(&start) = self.starts.get(line.saturating_sub(1)) else {
+            return text.len();
+        };
+        text[start..]
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(text.len(), |(i, _)| start + i)
+    }
+
+    fn line_range(&self, text: &str, line: usize) -> Range<usize> {
+        let start = self.starts[line - 1];
+        let end = self.starts.get(line).copied().unwrap_or(text.len());
+        start..end
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_from_one() {
+        let text = "ab\n“x” y\n";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_col(text, 0), (1, 1));
+        assert_eq!(index.line_col(text, 3), (2, 1));
+        let y = text.find('y').unwrap();
+        assert_eq!(index.line_col(text, y), (2, 5));
+        assert_eq!(index.offset(text, 2, 5), y);
+    }
+
+    #[test]
+    fn codes_round_trip_and_suggest() {
+        for code in Code::ALL {
+            assert_eq!(code.as_str().parse::<Code>(), Ok(*code));
+        }
+        let err = "steps/emtpy".parse::<Code>().unwrap_err();
+        assert!(err.contains("did you mean `steps/empty`"), "{err}");
+    }
+}

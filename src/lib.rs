@@ -1,0 +1,136 @@
+//! guidesite compiles onboarding guides (Markdown with YAML front matter) into a
+//! checked static help site, embeddable fragments and a manifest for the portal.
+//!
+//! Data flows one way: [`config`] → [`content`] → [`render`] → [`validate`] →
+//! [`site`]. The binary is a thin shell over [`build`] and [`check`].
+
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod diag;
+pub mod render;
+pub mod site;
+pub mod validate;
+mod yaml;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use config::SiteConfig;
+use content::Content;
+use diag::{Diagnostic, Severity};
+use render::{MarkdownRenderer, Rendered, SiteLinks};
+use site::{Page, Theme};
+
+/// Anything that stops a command before it can report diagnostics.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    Load(#[from] content::LoadError),
+    #[error(transparent)]
+    Theme(#[from] site::ThemeError),
+    #[error(transparent)]
+    Site(#[from] site::SiteError),
+}
+
+/// A site loaded, rendered in memory and validated.
+pub struct Analysis {
+    pub config: SiteConfig,
+    pub content: Content,
+    /// One per guide of `content.guides`, in the same order.
+    pub rendered: Vec<Rendered>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Analysis {
+    pub fn error_count(&self) -> usize {
+        count(&self.diagnostics, Severity::Error)
+    }
+}
+
+/// How many diagnostics have `severity`.
+pub fn count(diagnostics: &[Diagnostic], severity: Severity) -> usize {
+    diagnostics.iter().filter(|d| d.severity == severity).count()
+}
+
+/// Loads, renders (in parallel) and validates a site; drafts only if asked.
+pub fn analyse(root: &Path, config: SiteConfig, drafts: bool) -> Result<Analysis, Error> {
+    let mut content = content::load(root, &config)?;
+    if !drafts {
+        content.guides.retain(|g| !g.front.draft);
+    }
+    let renderer = MarkdownRenderer::default();
+    let links = SiteLinks::new(&config.base_url, &content.guides, &content.assets);
+    let rendered: Vec<Rendered> = content
+        .guides
+        .par_iter()
+        .map(|guide| render::render(guide, &renderer, &links))
+        .collect();
+    let pages: Vec<_> = content.guides.iter().zip(rendered.iter().map(|r| &r.facts)).collect();
+    let mut diagnostics = validate::validate(&config, &pages, &links);
+    diagnostics.append(&mut content.diagnostics);
+    validate::sort(&mut diagnostics);
+    Ok(Analysis {
+        config,
+        content,
+        rendered,
+        diagnostics,
+    })
+}
+
+/// What `guidesite build` was asked to do.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    /// Relative paths are relative to `root`.
+    pub out: PathBuf,
+    pub base_url: Option<String>,
+    pub drafts: bool,
+}
+
+/// The outcome of a build that ran to the end.
+pub struct BuildReport {
+    pub diagnostics: Vec<Diagnostic>,
+    /// False when validation errors stopped the build before any write.
+    pub written: bool,
+    pub guides: usize,
+}
+
+/// Validates, then renders the site into `out` atomically.
+pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
+    let root = &options.root;
+    let config = SiteConfig::load(root)?.with_base_url(options.base_url.as_deref());
+    let theme = Theme::load(root, &config.theme)?;
+    let analysis = analyse(root, config, options.drafts)?;
+    let mut report = BuildReport {
+        written: false,
+        guides: analysis.content.guides.len(),
+        diagnostics: Vec::new(),
+    };
+    if analysis.error_count() == 0 {
+        let pages: Vec<Page> = analysis
+            .content
+            .guides
+            .iter()
+            .zip(analysis.rendered)
+            .map(|(guide, rendered)| Page { guide, rendered })
+            .collect();
+        let out = root.join(&options.out);
+        site::output::write_atomically(&out, |sink| {
+            site::write_site(&analysis.config, &theme, &analysis.content, &pages, &root.join("content"), sink)
+                .map(|_| ())
+        })?;
+        report.written = true;
+    }
+    report.diagnostics = analysis.diagnostics;
+    Ok(report)
+}
+
+/// All offline validation of the site, drafts included.
+pub fn check(root: &Path) -> Result<Vec<Diagnostic>, Error> {
+    let config = SiteConfig::load(root)?;
+    Ok(analyse(root, config, true)?.diagnostics)
+}

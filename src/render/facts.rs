@@ -1,0 +1,87 @@
+//! Facts a guide's Markdown states, each with its byte span in the file.
+//! Rendering extracts them once; validation rules and the manifest read them.
+
+use std::ops::Range;
+
+/// Everything the rules and the manifest need to know about a guide's body.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub headings: Vec<Heading>,
+    pub steps: Vec<Step>,
+    pub links: Vec<Link>,
+    pub emails: Vec<EmailMention>,
+    /// Plain text runs (not code), for word-level rules.
+    pub texts: Vec<TextRun>,
+    /// Every id an in-page `#fragment` may name: headings and steps.
+    pub anchors: Vec<String>,
+    /// How many ordered lists hold steps; steps name theirs by index.
+    pub step_lists: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    pub level: u8,
+    pub text: String,
+    pub id: String,
+    pub span: Range<usize>,
+}
+
+/// An item of a top-level ordered list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// The text of the heading the step sits under, if any.
+    pub section: Option<String>,
+    /// The number a reader sees (the list's start plus the item's position).
+    pub number: u64,
+    /// The number written in the source before `.` or `)`.
+    pub written_number: Option<u64>,
+    /// Plain text of the item, nested lists included, whitespace collapsed.
+    pub text: String,
+    /// True when the item shows an image even if it has no text.
+    pub has_image: bool,
+    /// Which step list (0-based) the item belongs to.
+    pub list: usize,
+    pub id: String,
+    pub span: Range<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    /// `[text](url)`, `[text][ref]`, `<url>` and the like.
+    Markdown,
+    Image,
+    /// An `href` or `src` inside raw HTML.
+    Html,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// The destination as written.
+    pub dest: String,
+    /// Visible text (for images, the alt text).
+    pub text: String,
+    pub kind: LinkKind,
+    pub span: Range<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailContext {
+    /// Running text.
+    Text,
+    /// Inside inline or block code: an example, not an address to contact.
+    Code,
+}
+
+/// Something in the body that looks like an e-mail address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailMention {
+    pub address: String,
+    pub context: EmailContext,
+    pub span: Range<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextRun {
+    pub text: String,
+    pub span: Range<usize>,
+}

@@ -1,0 +1,482 @@
+//! The one pulldown-cmark setup: parse a guide body once, give headings and
+//! steps stable ids, rewrite relative links, extract the facts, split the body
+//! where the onboard form goes, and sanitise the HTML.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, TextMergeWithOffset};
+use regex::Regex;
+
+use super::facts::{EmailContext, EmailMention, Facts, Heading, Link, LinkKind, Step, TextRun};
+use super::{Body, Rendered, SiteLinks};
+
+/// What an author writes on a line of its own to place the onboard form.
+pub const FORM_MARKER: &str = "{{ onboard_form() }}";
+
+fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Holds what is expensive to build once: the sanitiser and the scanners.
+pub struct MarkdownRenderer {
+    sanitizer: ammonia::Builder<'static>,
+    email: Regex,
+    html_url: Regex,
+}
+
+impl Default for MarkdownRenderer {
+    fn default() -> Self {
+        let mut sanitizer = ammonia::Builder::default();
+        sanitizer
+            .add_tag_attributes("h1", ["id"])
+            .add_tag_attributes("h2", ["id"])
+            .add_tag_attributes("h3", ["id"])
+            .add_tag_attributes("h4", ["id"])
+            .add_tag_attributes("h5", ["id"])
+            .add_tag_attributes("h6", ["id"])
+            .add_tag_attributes("li", ["id"])
+            .add_tag_attributes("code", ["class"])
+            .url_schemes(HashSet::from(["http", "https", "mailto"]))
+            // Links cannot open new windows (no `target`), so no `rel` is needed.
+            .link_rel(None);
+        MarkdownRenderer {
+            sanitizer,
+            // Deliberately loose: anything address-shaped is caught here, and
+            // the e-mail rules decide whether it is well-formed.
+            email: Regex::new(r"[A-Za-z0-9._%+\-\\]+@[A-Za-z0-9.\-_]*[A-Za-z0-9]").expect("valid regex"),
+            html_url: Regex::new(r#"(?i)\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))"#)
+                .expect("valid regex"),
+        }
+    }
+}
+
+impl MarkdownRenderer {
+    /// Renders `body`, whose first byte sits at `body_offset` in its file.
+    pub fn render(&self, body: &str, body_offset: usize, links: &SiteLinks) -> Rendered {
+        let parser = Parser::new_ext(body, options()).into_offset_iter();
+        let events: Vec<(Event, Range<usize>)> = TextMergeWithOffset::new(parser).collect();
+        let mut walker = Walker::new(self, body, body_offset, links);
+        walker.walk(events);
+        let Walker {
+            out,
+            facts,
+            form_at,
+            last_step_list_end,
+            ..
+        } = walker;
+        let split = form_at.or(last_step_list_end).unwrap_or(out.len());
+        let (before, after) = out.split_at(split);
+        Rendered {
+            body: Body {
+                before_form: self.to_safe_html(before),
+                after_form: self.to_safe_html(after),
+            },
+            facts,
+        }
+    }
+
+    fn to_safe_html(&self, events: &[Event]) -> String {
+        let mut html = String::new();
+        pulldown_cmark::html::push_html(&mut html, events.iter().cloned());
+        self.sanitizer.clean(&html).to_string()
+    }
+}
+
+/// A stable, URL-safe id from heading text (GitHub-style).
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    for c in text.trim().chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() || c == '_' {
+            slug.push(c);
+        } else if (c.is_whitespace() || c == '-') && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_matches('-');
+    if slug.is_empty() { "section".into() } else { slug.into() }
+}
+
+/// Hands out ids, suffixing repeats `-1`, `-2`, … as GitHub does.
+#[derive(Default)]
+struct Ids(HashSet<String>);
+
+impl Ids {
+    fn unique(&mut self, wanted: &str) -> String {
+        let mut id = wanted.to_string();
+        let mut n = 0;
+        while !self.0.insert(id.clone()) {
+            n += 1;
+            id = format!("{wanted}-{n}");
+        }
+        id
+    }
+}
+
+struct ListFrame {
+    next_number: u64,
+    step_list: Option<usize>,
+}
+
+struct OpenLink {
+    dest: String,
+    kind: LinkKind,
+    span: Range<usize>,
+    text: String,
+}
+
+/// One pass over the events: transformed events out, facts collected.
+struct Walker<'a> {
+    renderer: &'a MarkdownRenderer,
+    body: &'a str,
+    offset: usize,
+    links: &'a SiteLinks<'a>,
+    ids: Ids,
+    out: Vec<Event<'a>>,
+    facts: Facts,
+    lists: Vec<ListFrame>,
+    heading: Option<(u8, String, Range<usize>)>,
+    step: Option<Step>,
+    open_links: Vec<OpenLink>,
+    in_code_block: bool,
+    section: Option<String>,
+    form_at: Option<usize>,
+    last_step_list_end: Option<usize>,
+}
+
+impl<'a> Walker<'a> {
+    fn new(renderer: &'a MarkdownRenderer, body: &'a str, offset: usize, links: &'a SiteLinks<'a>) -> Self {
+        Walker {
+            renderer,
+            body,
+            offset,
+            links,
+            ids: Ids::default(),
+            out: Vec::new(),
+            facts: Facts::default(),
+            lists: Vec::new(),
+            heading: None,
+            step: None,
+            open_links: Vec::new(),
+            in_code_block: false,
+            section: None,
+            form_at: None,
+            last_step_list_end: None,
+        }
+    }
+
+    fn file_span(&self, range: &Range<usize>) -> Range<usize> {
+        self.offset + range.start..self.offset + range.end
+    }
+
+    fn walk(&mut self, events: Vec<(Event<'a>, Range<usize>)>) {
+        let heading_ids = self.heading_ids(&events);
+        let mut heading_ids = heading_ids.into_iter();
+        let mut events = events.into_iter().peekable();
+        while let Some((event, range)) = events.next() {
+            match event {
+                Event::Start(Tag::Paragraph) if self.is_form_marker(&mut events) => {
+                    self.form_at = Some(self.out.len());
+                }
+                Event::Start(Tag::Heading {
+                    level,
+                    classes,
+                    attrs,
+                    ..
+                }) => {
+                    let id = heading_ids.next().unwrap_or_default();
+                    self.heading = Some((level as u8, id.clone(), self.file_span(&range)));
+                    self.facts.anchors.push(id.clone());
+                    self.out.push(Event::Start(Tag::Heading {
+                        level,
+                        id: Some(CowStr::from(id)),
+                        classes,
+                        attrs,
+                    }));
+                    self.facts.headings.push(Heading {
+                        level: level as u8,
+                        text: String::new(),
+                        id: String::new(),
+                        span: self.file_span(&range),
+                    });
+                }
+                Event::End(TagEnd::Heading(level)) => {
+                    if let (Some((_, id, _)), Some(h)) = (self.heading.take(), self.facts.headings.last_mut()) {
+                        h.id = id;
+                        h.text = collapse_whitespace(&h.text);
+                        self.section = Some(h.text.clone());
+                    }
+                    self.out.push(Event::End(TagEnd::Heading(level)));
+                }
+                Event::Start(Tag::List(start)) => {
+                    let step_list = (start.is_some() && self.lists.is_empty()).then(|| {
+                        self.facts.step_lists += 1;
+                        self.facts.step_lists - 1
+                    });
+                    self.lists.push(ListFrame {
+                        next_number: start.unwrap_or(1),
+                        step_list,
+                    });
+                    self.out.push(Event::Start(Tag::List(start)));
+                }
+                Event::End(TagEnd::List(ordered)) => {
+                    let frame = self.lists.pop();
+                    self.out.push(Event::End(TagEnd::List(ordered)));
+                    if frame.is_some_and(|f| f.step_list.is_some()) {
+                        self.last_step_list_end = Some(self.out.len());
+                    }
+                }
+                Event::Start(Tag::Item) => self.start_item(range),
+                Event::End(TagEnd::Item) => {
+                    if self.lists.len() == 1
+                        && let Some(mut step) = self.step.take()
+                    {
+                        step.text = collapse_whitespace(&step.text);
+                        self.facts.steps.push(step);
+                    }
+                    self.out.push(Event::End(TagEnd::Item));
+                }
+                Event::Start(Tag::CodeBlock(kind)) => {
+                    self.in_code_block = true;
+                    self.out.push(Event::Start(Tag::CodeBlock(kind)));
+                }
+                Event::End(TagEnd::CodeBlock) => {
+                    self.in_code_block = false;
+                    self.out.push(Event::End(TagEnd::CodeBlock));
+                }
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) => {
+                    let dest = if link_type == LinkType::Email {
+                        format!("mailto:{dest_url}")
+                    } else {
+                        dest_url.to_string()
+                    };
+                    let href = self.links.resolve(&dest).unwrap_or(dest.clone());
+                    self.open_links.push(OpenLink {
+                        dest,
+                        kind: LinkKind::Markdown,
+                        span: self.file_span(&range),
+                        text: String::new(),
+                    });
+                    // The writer adds `mailto:` itself to e-mail autolinks.
+                    let dest_url = if link_type == LinkType::Email { dest_url } else { CowStr::from(href) };
+                    self.out.push(Event::Start(Tag::Link {
+                        link_type,
+                        dest_url,
+                        title,
+                        id,
+                    }));
+                }
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) => {
+                    let href = self.links.resolve(&dest_url).unwrap_or(dest_url.to_string());
+                    self.open_links.push(OpenLink {
+                        dest: dest_url.to_string(),
+                        kind: LinkKind::Image,
+                        span: self.file_span(&range),
+                        text: String::new(),
+                    });
+                    if let Some(step) = self.step.as_mut() {
+                        step.has_image = true;
+                    }
+                    self.out.push(Event::Start(Tag::Image {
+                        link_type,
+                        dest_url: CowStr::from(href),
+                        title,
+                        id,
+                    }));
+                }
+                Event::End(end @ (TagEnd::Link | TagEnd::Image)) => {
+                    if let Some(open) = self.open_links.pop() {
+                        self.facts.links.push(Link {
+                            dest: open.dest,
+                            text: collapse_whitespace(&open.text),
+                            kind: open.kind,
+                            span: open.span,
+                        });
+                    }
+                    self.out.push(Event::End(end));
+                }
+                Event::Text(text) => {
+                    let context = if self.in_code_block { EmailContext::Code } else { EmailContext::Text };
+                    self.text(&text, &range, context);
+                    self.out.push(Event::Text(text));
+                }
+                Event::Code(code) => {
+                    self.text(&code, &range, EmailContext::Code);
+                    self.out.push(Event::Code(code));
+                }
+                Event::Html(ref html) | Event::InlineHtml(ref html) => {
+                    self.html_links(html, &range);
+                    self.out.push(event);
+                }
+                Event::SoftBreak | Event::HardBreak => {
+                    self.append_text(" ");
+                    self.out.push(event);
+                }
+                other => self.out.push(other),
+            }
+        }
+    }
+
+    /// Ids for every heading, in order: `{#custom}` ids first, then slugs.
+    fn heading_ids(&mut self, events: &[(Event, Range<usize>)]) -> Vec<String> {
+        let mut wanted = Vec::new();
+        let mut current: Option<(Option<String>, String)> = None;
+        for (event, _) in events {
+            match event {
+                Event::Start(Tag::Heading { id, .. }) => current = Some((id.as_ref().map(|i| i.to_string()), String::new())),
+                Event::Text(t) | Event::Code(t) => {
+                    if let Some((_, text)) = current.as_mut() {
+                        text.push_str(t);
+                    }
+                }
+                Event::End(TagEnd::Heading(_)) => {
+                    if let Some((explicit, text)) = current.take() {
+                        wanted.push(explicit.unwrap_or_else(|| slugify(&text)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        wanted.iter().map(|w| self.ids.unique(w)).collect()
+    }
+
+    /// Consumes `{{ onboard_form() }}` standing alone in a paragraph.
+    fn is_form_marker<I: Iterator<Item = (Event<'a>, Range<usize>)> + Clone>(
+        &self,
+        events: &mut std::iter::Peekable<I>,
+    ) -> bool {
+        let mut ahead = events.clone();
+        let is_marker = matches!(ahead.next(), Some((Event::Text(t), _)) if t.trim() == FORM_MARKER)
+            && matches!(ahead.next(), Some((Event::End(TagEnd::Paragraph), _)));
+        if is_marker {
+            events.next();
+            events.next();
+        }
+        is_marker
+    }
+
+    fn start_item(&mut self, range: Range<usize>) {
+        let step_list = match self.lists.as_slice() {
+            [only] => only.step_list,
+            _ => None,
+        };
+        let Some(list) = step_list else {
+            self.out.push(Event::Start(Tag::Item));
+            return;
+        };
+        let frame = self.lists.last_mut().expect("one list is open");
+        let number = frame.next_number;
+        frame.next_number += 1;
+        let written_number = leading_number(&self.body[range.start..]);
+        // `<section>-step-<n>` stays stable when other sections change.
+        let id = match self.facts.headings.last() {
+            Some(heading) => self.ids.unique(&format!("{}-step-{number}", heading.id)),
+            None => self.ids.unique(&format!("step-{number}")),
+        };
+        self.facts.anchors.push(id.clone());
+        self.out.push(Event::Html(CowStr::from(format!("<li id=\"{id}\">"))));
+        self.step = Some(Step {
+            section: self.section.clone(),
+            number,
+            written_number,
+            text: String::new(),
+            has_image: false,
+            list,
+            id,
+            span: self.file_span(&range),
+        });
+    }
+
+    fn append_text(&mut self, text: &str) {
+        if let Some(step) = self.step.as_mut() {
+            step.text.push_str(text);
+        }
+        if let Some(heading) = self.facts.headings.last_mut().filter(|_| self.heading.is_some()) {
+            heading.text.push_str(text);
+        }
+        for link in &mut self.open_links {
+            link.text.push_str(text);
+        }
+    }
+
+    fn text(&mut self, text: &str, range: &Range<usize>, context: EmailContext) {
+        self.append_text(text);
+        let span = self.file_span(range);
+        // Offsets inside the text are exact only when it is the source verbatim.
+        let verbatim = self.body.get(range.clone()) == Some(text);
+        for m in self.renderer.email.find_iter(text) {
+            let address = m.as_str().trim_end_matches(['.', '-']).replace('\\', "");
+            if !address.contains('@') || address.starts_with('@') {
+                continue;
+            }
+            let start = if verbatim { span.start + m.start() } else { span.start };
+            let end = if verbatim { start + m.as_str().len() } else { span.end };
+            self.facts.emails.push(EmailMention {
+                address,
+                context,
+                span: start..end,
+            });
+        }
+        if context == EmailContext::Text && !self.in_code_block {
+            self.facts.texts.push(TextRun {
+                text: text.to_string(),
+                span,
+            });
+        }
+    }
+
+    fn html_links(&mut self, html: &str, range: &Range<usize>) {
+        let start = self.offset + range.start;
+        for caps in self.renderer.html_url.captures_iter(html) {
+            let Some(url) = caps.get(1).or(caps.get(2)).or(caps.get(3)) else {
+                continue;
+            };
+            let whole = caps.get(0).expect("group 0 always matches");
+            self.facts.links.push(Link {
+                dest: url.as_str().to_string(),
+                text: String::new(),
+                kind: LinkKind::Html,
+                span: start + whole.start()..start + whole.end(),
+            });
+        }
+    }
+}
+
+fn leading_number(item_source: &str) -> Option<u64> {
+    let digits: &str = &item_source[..item_source.bytes().take_while(u8::is_ascii_digit).count()];
+    digits.parse().ok()
+}
+
+fn collapse_whitespace(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_github_like() {
+        assert_eq!(slugify("Adding an Ad Account to your TikTok Business Center"), "adding-an-ad-account-to-your-tiktok-business-center");
+        assert_eq!(slugify("Step 2: Assign — Analyst!"), "step-2-assign-analyst");
+        assert_eq!(slugify("???"), "section");
+    }
+
+    #[test]
+    fn repeated_ids_get_suffixes() {
+        let mut ids = Ids::default();
+        assert_eq!(ids.unique("a"), "a");
+        assert_eq!(ids.unique("a"), "a-1");
+        assert_eq!(ids.unique("a"), "a-2");
+    }
+}

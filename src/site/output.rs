@@ -1,0 +1,95 @@
+//! Writing a rendered site: into a temporary sibling of the output directory,
+//! swapped in only when every file was written, so a failed build leaves the
+//! previous output exactly as it was.
+
+use std::path::{Path, PathBuf};
+
+/// Where rendered files go; `Sync` so guides can be written in parallel.
+pub trait Sink: Sync {
+    /// Writes `bytes` at `path` (relative, `/`-separated).
+    fn write(&self, path: &str, bytes: &[u8]) -> std::io::Result<()>;
+}
+
+/// A sink writing below a directory.
+pub struct DirSink {
+    dir: PathBuf,
+}
+
+impl DirSink {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        DirSink { dir: dir.into() }
+    }
+}
+
+impl Sink for DirSink {
+    fn write(&self, path: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let target = self.dir.join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(target, bytes)
+    }
+}
+
+/// Why the output directory could not be replaced.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source}", path.display())]
+pub struct OutputError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+/// Runs `render` against a fresh temporary sibling of `out`, then swaps it in.
+/// On any error the temporary directory is removed and `out` is untouched.
+pub fn write_atomically<E: From<OutputError>>(
+    out: &Path,
+    render: impl FnOnce(&DirSink) -> Result<(), E>,
+) -> Result<(), E> {
+    let io_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| OutputError { path, source }
+    };
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(io_err(&parent))?;
+    let name = out.file_name().map_or("dist".into(), |n| n.to_string_lossy().into_owned());
+    let staging = tempfile::Builder::new()
+        .prefix(&format!(".{name}.new-"))
+        .tempdir_in(&parent)
+        .map_err(io_err(&parent))?;
+    render(&DirSink::new(staging.path()))?;
+
+    // Move the old output aside rather than deleting it first, so that the
+    // window without an output directory is two renames long.
+    let old = tempfile::Builder::new()
+        .prefix(&format!(".{name}.old-"))
+        .tempdir_in(&parent)
+        .map_err(io_err(&parent))?;
+    let old_out = old.path().join("out");
+    let had_old = out.exists();
+    if had_old {
+        std::fs::rename(out, &old_out).map_err(io_err(out))?;
+    }
+    let staged = staging.keep();
+    // Temporary directories are private (0700); published output is not.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(0o755)).map_err(io_err(&staged))?;
+    }
+    if let Err(source) = std::fs::rename(&staged, out) {
+        if had_old {
+            // Put the previous output back; the new one stays for inspection.
+            let _ = std::fs::rename(&old_out, out);
+        }
+        let _ = std::fs::remove_dir_all(&staged);
+        return Err(OutputError {
+            path: out.to_path_buf(),
+            source,
+        }
+        .into());
+    }
+    Ok(())
+}

@@ -1,0 +1,128 @@
+//! The theme: the built-in default compiled into the binary, overridden file
+//! by file by `themes/<name>/` in the site.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use tera::{Context, Tera};
+
+macro_rules! builtin {
+    ($kind:literal, $($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../themes/default/", $kind, "/", $name))),)*]
+    };
+}
+
+/// The default theme's templates, compiled in.
+const BUILTIN_TEMPLATES: &[(&str, &str)] =
+    builtin!("templates", "base.html", "index.html", "guide.html", "embed.html", "form.html", "404.html", "sitemap.xml");
+
+/// The default theme's static files, compiled in.
+const BUILTIN_STATIC: &[(&str, &str)] = builtin!("static", "guidesite.css");
+
+/// A theme could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ThemeError {
+    #[error("theme `{name}` not found: expected a folder {}", path.display())]
+    Missing { name: String, path: PathBuf },
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("template error: {0}")]
+    Template(String),
+}
+
+/// Compiled templates and the static files to publish.
+pub struct Theme {
+    tera: Tera,
+    /// Path under `static/` → contents.
+    pub static_files: BTreeMap<String, Vec<u8>>,
+}
+
+impl Theme {
+    /// The built-in theme with the site's `themes/<name>/` laid over it.
+    pub fn load(root: &Path, name: &str) -> Result<Theme, ThemeError> {
+        let mut templates: BTreeMap<String, String> = BUILTIN_TEMPLATES
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        let mut static_files: BTreeMap<String, Vec<u8>> = BUILTIN_STATIC
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.as_bytes().to_vec()))
+            .collect();
+        let dir = root.join("themes").join(name);
+        if dir.is_dir() {
+            read_tree(&dir.join("templates"), |rel, bytes| {
+                let text = String::from_utf8(bytes).map_err(|e| ThemeError::Io {
+                    path: dir.join("templates").join(rel),
+                    source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+                })?;
+                templates.insert(rel.to_string(), text);
+                Ok(())
+            })?;
+            read_tree(&dir.join("static"), |rel, bytes| {
+                static_files.insert(rel.to_string(), bytes);
+                Ok(())
+            })?;
+        } else if name != "default" {
+            return Err(ThemeError::Missing {
+                name: name.to_string(),
+                path: dir,
+            });
+        }
+        let mut tera = Tera::new();
+        tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+            .map_err(|e| ThemeError::Template(error_chain(&e)))?;
+        Ok(Theme { tera, static_files })
+    }
+
+    /// Renders a template with a serialisable context.
+    pub fn render(&self, template: &str, context: &impl serde::Serialize) -> Result<String, ThemeError> {
+        let context = Context::from_serialize(context).map_err(|e| ThemeError::Template(error_chain(&e)))?;
+        self.tera
+            .render(template, &context)
+            .map_err(|e| ThemeError::Template(error_chain(&e)))
+    }
+}
+
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut message = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+/// Calls `f` with each file's `/`-separated path below `dir` and its bytes.
+fn read_tree(dir: &Path, mut f: impl FnMut(&str, Vec<u8>) -> Result<(), ThemeError>) -> Result<(), ThemeError> {
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.map_err(|e| ThemeError::Io {
+            path: dir.to_path_buf(),
+            source: e.into(),
+        })?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .unwrap_or(entry.path())
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        let bytes = std::fs::read(entry.path()).map_err(|source| ThemeError::Io {
+            path: entry.path().to_path_buf(),
+            source,
+        })?;
+        f(&rel, bytes)?;
+    }
+    Ok(())
+}
