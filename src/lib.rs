@@ -57,7 +57,8 @@ pub fn count(diagnostics: &[Diagnostic], severity: Severity) -> usize {
 }
 
 /// Loads, renders (in parallel) and validates a site; drafts only if asked.
-pub fn analyse(root: &Path, config: SiteConfig, drafts: bool) -> Result<Analysis, Error> {
+/// `validate: false` exists for the benchmark that prices validation.
+pub fn analyse(root: &Path, config: SiteConfig, drafts: bool, validate: bool) -> Result<Analysis, Error> {
     let mut content = content::load(root, &config)?;
     if !drafts {
         content.guides.retain(|g| !g.front.draft);
@@ -70,7 +71,11 @@ pub fn analyse(root: &Path, config: SiteConfig, drafts: bool) -> Result<Analysis
         .map(|guide| render::render(guide, &renderer, &links))
         .collect();
     let pages: Vec<_> = content.guides.iter().zip(rendered.iter().map(|r| &r.facts)).collect();
-    let mut diagnostics = validate::validate(&config, &pages, &links);
+    let mut diagnostics = if validate {
+        validate::validate(&config, &pages, &links)
+    } else {
+        Vec::new()
+    };
     diagnostics.append(&mut content.diagnostics);
     validate::sort(&mut diagnostics);
     Ok(Analysis {
@@ -89,6 +94,8 @@ pub struct BuildOptions {
     pub out: PathBuf,
     pub base_url: Option<String>,
     pub drafts: bool,
+    /// Off only in benchmarks; a real build always validates.
+    pub validate: bool,
 }
 
 /// The outcome of a build that ran to the end.
@@ -104,7 +111,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     let root = &options.root;
     let config = SiteConfig::load(root)?.with_base_url(options.base_url.as_deref());
     let theme = Theme::load(root, &config.theme)?;
-    let analysis = analyse(root, config, options.drafts)?;
+    let analysis = analyse(root, config, options.drafts, options.validate)?;
     let mut report = BuildReport {
         written: false,
         guides: analysis.content.guides.len(),
@@ -132,5 +139,5 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
 /// All offline validation of the site, drafts included.
 pub fn check(root: &Path) -> Result<Vec<Diagnostic>, Error> {
     let config = SiteConfig::load(root)?;
-    Ok(analyse(root, config, true)?.diagnostics)
+    Ok(analyse(root, config, true, true)?.diagnostics)
 }

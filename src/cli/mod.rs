@@ -38,6 +38,9 @@ pub enum Command {
         /// Include guides marked `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// Benchmark-only: skip validation to measure what it costs.
+        #[arg(long, hide = true)]
+        skip_validation: bool,
     },
     /// Run every validation.
     Check {
@@ -55,13 +58,19 @@ pub enum Command {
 /// Runs the parsed command; returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
-        Command::Build { out, base_url, drafts } => {
+        Command::Build {
+            out,
+            base_url,
+            drafts,
+            skip_validation,
+        } => {
             let started = std::time::Instant::now();
             let report = crate::build(&crate::BuildOptions {
                 root: cli.root,
                 out: out.clone(),
                 base_url,
                 drafts,
+                validate: !skip_validation,
             })?;
             eprint!("{}", report::format(&report.diagnostics, Format::Human, color_stderr()));
             if !report.written {
