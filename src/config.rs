@@ -146,7 +146,10 @@ impl SiteConfig {
 
     /// The severity of `code` after `lints:` overrides.
     pub fn severity(&self, code: Code) -> Severity {
-        self.lints.get(&code).copied().unwrap_or(code.default_severity())
+        self.lints
+            .get(&code)
+            .copied()
+            .unwrap_or(code.default_severity())
     }
 
     /// Replaces the base URL (the `--base-url` flag), keeping the trailing `/`.
@@ -174,13 +177,15 @@ mod tests {
 
     #[test]
     fn lints_override_severity() {
-        let c = SiteConfig::parse("lints:\n  link/insecure: error\n", Path::new("site.yaml")).unwrap();
+        let c =
+            SiteConfig::parse("lints:\n  link/insecure: error\n", Path::new("site.yaml")).unwrap();
         assert_eq!(c.severity(Code::LinkInsecure), Severity::Error);
     }
 
     #[test]
     fn unknown_lint_code_is_an_error_with_suggestion() {
-        let err = SiteConfig::parse("lints:\n  link/insecur: error\n", Path::new("site.yaml")).unwrap_err();
+        let err = SiteConfig::parse("lints:\n  link/insecur: error\n", Path::new("site.yaml"))
+            .unwrap_err();
         let msg = err.to_string();
         assert!(msg.starts_with("site.yaml:2:"), "{msg}");
         assert!(msg.contains("did you mean `link/insecure`"), "{msg}");

@@ -84,10 +84,14 @@ impl FromStr for Code {
 
     /// Parses a code name; the error carries a did-you-mean hint.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Code::ALL.iter().copied().find(|c| c.as_str() == s).ok_or_else(|| {
-            let names: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
-            format!("unknown diagnostic code `{s}`{}", did_you_mean(s, &names))
-        })
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+                format!("unknown diagnostic code `{s}`{}", did_you_mean(s, &names))
+            })
     }
 }
 
@@ -154,12 +158,22 @@ fn serialize_severity<S: serde::Serializer>(sev: &Severity, s: S) -> Result<S::O
 
 impl Diagnostic {
     /// Locates a finding in `text` (the whole file) through its line index.
-    pub fn locate(finding: Finding, severity: Severity, file: &str, text: &str, index: &LineIndex) -> Self {
+    pub fn locate(
+        finding: Finding,
+        severity: Severity,
+        file: &str,
+        text: &str,
+        index: &LineIndex,
+    ) -> Self {
         let (line, column) = index.line_col(text, finding.span.start);
         let line_range = index.line_range(text, line);
         let line_text = text[line_range.clone()].trim_end_matches(['\n', '\r']);
         let start = finding.span.start - line_range.start;
-        let end = finding.span.end.clamp(finding.span.start, line_range.start + line_text.len()) - line_range.start;
+        let end = finding
+            .span
+            .end
+            .clamp(finding.span.start, line_range.start + line_text.len())
+            - line_range.start;
         Diagnostic {
             code: finding.code,
             severity,

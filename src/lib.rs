@@ -53,12 +53,20 @@ impl Analysis {
 
 /// How many diagnostics have `severity`.
 pub fn count(diagnostics: &[Diagnostic], severity: Severity) -> usize {
-    diagnostics.iter().filter(|d| d.severity == severity).count()
+    diagnostics
+        .iter()
+        .filter(|d| d.severity == severity)
+        .count()
 }
 
 /// Loads, renders (in parallel) and validates a site; drafts only if asked.
 /// `validate: false` exists for the benchmark that prices validation.
-pub fn analyse(root: &Path, config: SiteConfig, drafts: bool, validate: bool) -> Result<Analysis, Error> {
+pub fn analyse(
+    root: &Path,
+    config: SiteConfig,
+    drafts: bool,
+    validate: bool,
+) -> Result<Analysis, Error> {
     let mut content = content::load(root, &config)?;
     if !drafts {
         content.guides.retain(|g| !g.front.draft);
@@ -70,7 +78,11 @@ pub fn analyse(root: &Path, config: SiteConfig, drafts: bool, validate: bool) ->
         .par_iter()
         .map(|guide| render::render(guide, &renderer, &links))
         .collect();
-    let pages: Vec<_> = content.guides.iter().zip(rendered.iter().map(|r| &r.facts)).collect();
+    let pages: Vec<_> = content
+        .guides
+        .iter()
+        .zip(rendered.iter().map(|r| &r.facts))
+        .collect();
     let mut diagnostics = if validate {
         validate::validate(&config, &pages, &links)
     } else {
@@ -127,8 +139,15 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
             .collect();
         let out = root.join(&options.out);
         site::output::write_atomically(&out, |sink| {
-            site::write_site(&analysis.config, &theme, &analysis.content, &pages, &root.join("content"), sink)
-                .map(|_| ())
+            site::write_site(
+                &analysis.config,
+                &theme,
+                &analysis.content,
+                &pages,
+                &root.join("content"),
+                sink,
+            )
+            .map(|_| ())
         })?;
         report.written = true;
     }

@@ -9,7 +9,11 @@ fn main() -> ExitCode {
         Err(e) => {
             // clap exits 2 on usage errors and 0 for --help/--version.
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { cli::EXIT_USAGE } else { cli::EXIT_OK });
+            return ExitCode::from(if e.use_stderr() {
+                cli::EXIT_USAGE
+            } else {
+                cli::EXIT_OK
+            });
         }
     };
     match cli::run(cli) {

@@ -23,16 +23,19 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
 
 fn convert(err: &Error) -> YamlError {
     let err = err.without_snippet();
-    let (line, column) = err
-        .location()
-        .map_or((1, 1), |l| (l.line().max(1) as usize, l.column().max(1) as usize));
+    let (line, column) = err.location().map_or((1, 1), |l| {
+        (l.line().max(1) as usize, l.column().max(1) as usize)
+    });
     match err {
         Error::SerdeUnknownField {
             field, expected, ..
         } => {
             let hint = did_you_mean(field, expected);
             let message = if hint.is_empty() {
-                format!("unknown key `{field}`, expected one of: {}", expected.join(", "))
+                format!(
+                    "unknown key `{field}`, expected one of: {}",
+                    expected.join(", ")
+                )
             } else {
                 format!("unknown key `{field}`{hint}")
             };
@@ -70,7 +73,11 @@ mod tests {
         let err = parse::<Sample>("title: a\nplatfrom: b\n").unwrap_err();
         assert!(err.unknown_key);
         assert_eq!((err.line, err.column), (2, 1));
-        assert!(err.message.contains("did you mean `platform`"), "{}", err.message);
+        assert!(
+            err.message.contains("did you mean `platform`"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

@@ -16,7 +16,11 @@ pub const EXIT_INVALID: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
 #[derive(Debug, Parser)]
-#[command(name = "guidesite", version, about = "Build and check data source onboarding guides")]
+#[command(
+    name = "guidesite",
+    version,
+    about = "Build and check data source onboarding guides"
+)]
 pub struct Cli {
     /// The site's root folder (holding site.yaml and content/).
     #[arg(long, global = true, default_value = ".")]
@@ -72,9 +76,15 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 drafts,
                 validate: !skip_validation,
             })?;
-            eprint!("{}", report::format(&report.diagnostics, Format::Human, color_stderr()));
+            eprint!(
+                "{}",
+                report::format(&report.diagnostics, Format::Human, color_stderr())
+            );
             if !report.written {
-                eprintln!("build stopped: fix the errors above; {} was left as it was", out.display());
+                eprintln!(
+                    "build stopped: fix the errors above; {} was left as it was",
+                    out.display()
+                );
                 return Ok(EXIT_INVALID);
             }
             eprintln!(
@@ -88,11 +98,13 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Check { format, .. } => {
             let diagnostics = crate::check(&cli.root)?;
             print_report(&diagnostics, format)?;
-            Ok(if crate::count(&diagnostics, crate::diag::Severity::Error) > 0 {
-                EXIT_INVALID
-            } else {
-                EXIT_OK
-            })
+            Ok(
+                if crate::count(&diagnostics, crate::diag::Severity::Error) > 0 {
+                    EXIT_INVALID
+                } else {
+                    EXIT_OK
+                },
+            )
         }
     }
 }

@@ -25,7 +25,11 @@ pub fn format(diagnostics: &[Diagnostic], format: Format, color: bool) -> String
 
 /// rustc-style: code and message, the source line with an underline, a summary.
 pub fn human(diagnostics: &[Diagnostic], color: bool) -> String {
-    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     let mut out = String::new();
     for d in diagnostics {
         let level = match d.severity {
@@ -42,7 +46,9 @@ pub fn human(diagnostics: &[Diagnostic], color: bool) -> String {
                 renderer.render(&[title.element(snippet)])
             }
             None => renderer.render(&[title.element(
-                annotate_snippets::Origin::path(d.file.as_str()).line(d.line).char_column(d.column),
+                annotate_snippets::Origin::path(d.file.as_str())
+                    .line(d.line)
+                    .char_column(d.column),
             )]),
         };
         out.push_str(&rendered);
@@ -61,7 +67,11 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
         return "no problems found".into();
     }
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+    format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
 }
 
 #[derive(Serialize)]
@@ -88,7 +98,11 @@ pub fn github(diagnostics: &[Diagnostic]) -> String {
     diagnostics
         .iter()
         .map(|d| {
-            let command = if d.severity == Severity::Error { "error" } else { "warning" };
+            let command = if d.severity == Severity::Error {
+                "error"
+            } else {
+                "warning"
+            };
             format!(
                 "::{command} file={},line={},col={},title={}::{}\n",
                 escape_property(&d.file),
@@ -103,7 +117,9 @@ pub fn github(diagnostics: &[Diagnostic]) -> String {
 
 // Workflow command escaping, as in @actions/core's `command.ts`.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
@@ -142,13 +158,19 @@ mod tests {
     #[test]
     fn github_escapes_properties() {
         let out = github(&[sample()]);
-        assert_eq!(out, "::error file=content/tiktok.md,line=41,col=1,title=steps/empty::step 8 has no text\n");
+        assert_eq!(
+            out,
+            "::error file=content/tiktok.md,line=41,col=1,title=steps/empty::step 8 has no text\n"
+        );
     }
 
     #[test]
     fn human_shows_code_line_and_caret() {
         let out = human(&[sample()], false);
-        assert!(out.contains("error[steps/empty]: step 8 has no text"), "{out}");
+        assert!(
+            out.contains("error[steps/empty]: step 8 has no text"),
+            "{out}"
+        );
         assert!(out.contains("content/tiktok.md:41:1"), "{out}");
         assert!(out.contains("41 | 8."), "{out}");
         assert!(out.contains("^^"), "{out}");

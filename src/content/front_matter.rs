@@ -108,7 +108,9 @@ fn default_field_type() -> Spanned<String> {
 }
 
 /// The field types the theme knows how to render.
-pub const FIELD_TYPES: &[&str] = &["text", "email", "number", "url", "tel", "select", "textarea"];
+pub const FIELD_TYPES: &[&str] = &[
+    "text", "email", "number", "url", "tel", "select", "textarea",
+];
 
 /// Byte range in the whole file of a spanned front matter value.
 pub fn file_span<T>(value: &Spanned<T>, yaml_offset: usize) -> Range<usize> {

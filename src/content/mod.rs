@@ -77,10 +77,15 @@ pub fn load(root: &Path, config: &SiteConfig) -> Result<Content, LoadError> {
     }
     let mut guide_paths = Vec::new();
     let mut assets = BTreeSet::new();
-    for entry in walkdir::WalkDir::new(&content_dir).min_depth(1).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(&content_dir)
+        .min_depth(1)
+        .sort_by_file_name()
+    {
         let entry = entry.map_err(|e| LoadError::Io {
             path: e.path().unwrap_or(&content_dir).to_path_buf(),
-            source: e.into_io_error().unwrap_or_else(|| std::io::Error::other("filesystem loop")),
+            source: e
+                .into_io_error()
+                .unwrap_or_else(|| std::io::Error::other("filesystem loop")),
         })?;
         if !entry.file_type().is_file() {
             continue;
@@ -135,7 +140,11 @@ fn read_guide(root: &Path, path: &Path, config: &SiteConfig) -> Result<Parsed, L
         // The valid prefix is UTF-8 by definition, so positions in it are exact.
         let prefix = std::str::from_utf8(valid).unwrap_or_default();
         let (line, column) = LineIndex::new(prefix).line_col(prefix, prefix.len());
-        LoadError::NotUtf8 { file: file.clone(), line, column }
+        LoadError::NotUtf8 {
+            file: file.clone(),
+            line,
+            column,
+        }
     })?;
     let stem = file
         .trim_start_matches("content/")

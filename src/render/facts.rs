@@ -77,6 +77,8 @@ pub enum EmailContext {
 pub struct EmailMention {
     pub address: String,
     pub context: EmailContext,
+    /// Inside a link's visible text, where the link rules judge it.
+    pub in_link: bool,
     pub span: Range<usize>,
 }
 

@@ -44,7 +44,8 @@ impl Default for MarkdownRenderer {
             sanitizer,
             // Deliberately loose: anything address-shaped is caught here, and
             // the e-mail rules decide whether it is well-formed.
-            email: Regex::new(r"[A-Za-z0-9._%+\-\\]+@[A-Za-z0-9.\-_]*[A-Za-z0-9]").expect("valid regex"),
+            email: Regex::new(r"[A-Za-z0-9._%+\-\\]+@[A-Za-z0-9.\-_]*[A-Za-z0-9]")
+                .expect("valid regex"),
             html_url: Regex::new(r#"(?i)\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))"#)
                 .expect("valid regex"),
         }
@@ -94,7 +95,11 @@ pub fn slugify(text: &str) -> String {
         }
     }
     let slug = slug.trim_matches('-');
-    if slug.is_empty() { "section".into() } else { slug.into() }
+    if slug.is_empty() {
+        "section".into()
+    } else {
+        slug.into()
+    }
 }
 
 /// Hands out ids, suffixing repeats `-1`, `-2`, … as GitHub does.
@@ -145,7 +150,12 @@ struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
-    fn new(renderer: &'a MarkdownRenderer, body: &'a str, offset: usize, links: &'a SiteLinks<'a>) -> Self {
+    fn new(
+        renderer: &'a MarkdownRenderer,
+        body: &'a str,
+        offset: usize,
+        links: &'a SiteLinks<'a>,
+    ) -> Self {
         Walker {
             renderer,
             body,
@@ -201,7 +211,9 @@ impl<'a> Walker<'a> {
                     });
                 }
                 Event::End(TagEnd::Heading(level)) => {
-                    if let (Some((_, id, _)), Some(h)) = (self.heading.take(), self.facts.headings.last_mut()) {
+                    if let (Some((_, id, _)), Some(h)) =
+                        (self.heading.take(), self.facts.headings.last_mut())
+                    {
                         h.id = id;
                         h.text = collapse_whitespace(&h.text);
                         self.section = Some(h.text.clone());
@@ -263,7 +275,11 @@ impl<'a> Walker<'a> {
                         text: String::new(),
                     });
                     // The writer adds `mailto:` itself to e-mail autolinks.
-                    let dest_url = if link_type == LinkType::Email { dest_url } else { CowStr::from(href) };
+                    let dest_url = if link_type == LinkType::Email {
+                        dest_url
+                    } else {
+                        CowStr::from(href)
+                    };
                     self.out.push(Event::Start(Tag::Link {
                         link_type,
                         dest_url,
@@ -277,7 +293,10 @@ impl<'a> Walker<'a> {
                     title,
                     id,
                 }) => {
-                    let href = self.links.resolve(&dest_url).unwrap_or(dest_url.to_string());
+                    let href = self
+                        .links
+                        .resolve(&dest_url)
+                        .unwrap_or(dest_url.to_string());
                     self.open_links.push(OpenLink {
                         dest: dest_url.to_string(),
                         kind: LinkKind::Image,
@@ -306,7 +325,11 @@ impl<'a> Walker<'a> {
                     self.out.push(Event::End(end));
                 }
                 Event::Text(text) => {
-                    let context = if self.in_code_block { EmailContext::Code } else { EmailContext::Text };
+                    let context = if self.in_code_block {
+                        EmailContext::Code
+                    } else {
+                        EmailContext::Text
+                    };
                     self.text(&text, &range, context);
                     self.out.push(Event::Text(text));
                 }
@@ -333,7 +356,9 @@ impl<'a> Walker<'a> {
         let mut current: Option<(Option<String>, String)> = None;
         for (event, _) in events {
             match event {
-                Event::Start(Tag::Heading { id, .. }) => current = Some((id.as_ref().map(|i| i.to_string()), String::new())),
+                Event::Start(Tag::Heading { id, .. }) => {
+                    current = Some((id.as_ref().map(|i| i.to_string()), String::new()))
+                }
                 Event::Text(t) | Event::Code(t) => {
                     if let Some((_, text)) = current.as_mut() {
                         text.push_str(t);
@@ -384,7 +409,8 @@ impl<'a> Walker<'a> {
             None => self.ids.unique(&format!("step-{number}")),
         };
         self.facts.anchors.push(id.clone());
-        self.out.push(Event::Html(CowStr::from(format!("<li id=\"{id}\">"))));
+        self.out
+            .push(Event::Html(CowStr::from(format!("<li id=\"{id}\">"))));
         self.step = Some(Step {
             section: self.section.clone(),
             number,
@@ -401,7 +427,12 @@ impl<'a> Walker<'a> {
         if let Some(step) = self.step.as_mut() {
             step.text.push_str(text);
         }
-        if let Some(heading) = self.facts.headings.last_mut().filter(|_| self.heading.is_some()) {
+        if let Some(heading) = self
+            .facts
+            .headings
+            .last_mut()
+            .filter(|_| self.heading.is_some())
+        {
             heading.text.push_str(text);
         }
         for link in &mut self.open_links {
@@ -415,15 +446,24 @@ impl<'a> Walker<'a> {
         // Offsets inside the text are exact only when it is the source verbatim.
         let verbatim = self.body.get(range.clone()) == Some(text);
         for m in self.renderer.email.find_iter(text) {
-            let address = m.as_str().trim_end_matches(['.', '-']).replace('\\', "");
+            let address = m.as_str().trim_end_matches(['.', '-']).to_string();
             if !address.contains('@') || address.starts_with('@') {
                 continue;
             }
-            let start = if verbatim { span.start + m.start() } else { span.start };
-            let end = if verbatim { start + m.as_str().len() } else { span.end };
+            let start = if verbatim {
+                span.start + m.start()
+            } else {
+                span.start
+            };
+            let end = if verbatim {
+                start + address.len()
+            } else {
+                span.end
+            };
             self.facts.emails.push(EmailMention {
                 address,
                 context,
+                in_link: !self.open_links.is_empty(),
                 span: start..end,
             });
         }
@@ -467,8 +507,14 @@ mod tests {
 
     #[test]
     fn slugs_are_github_like() {
-        assert_eq!(slugify("Adding an Ad Account to your TikTok Business Center"), "adding-an-ad-account-to-your-tiktok-business-center");
-        assert_eq!(slugify("Step 2: Assign — Analyst!"), "step-2-assign-analyst");
+        assert_eq!(
+            slugify("Adding an Ad Account to your TikTok Business Center"),
+            "adding-an-ad-account-to-your-tiktok-business-center"
+        );
+        assert_eq!(
+            slugify("Step 2: Assign — Analyst!"),
+            "step-2-assign-analyst"
+        );
         assert_eq!(slugify("???"), "section");
     }
 

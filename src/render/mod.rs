@@ -39,7 +39,10 @@ pub enum Target<'a> {
     /// Not a site-relative link: external, `mailto:`, root-absolute, or in-page.
     Elsewhere,
     /// A guide, by source id, with an optional fragment.
-    Guide { source: &'a str, fragment: Option<String> },
+    Guide {
+        source: &'a str,
+        fragment: Option<String>,
+    },
     /// An asset under `content/`.
     Asset(String),
     /// A relative path that names nothing in the site.
@@ -50,7 +53,10 @@ impl<'a> SiteLinks<'a> {
     pub fn new(base_url: &'a str, guides: &'a [Guide], assets: &'a BTreeSet<String>) -> Self {
         SiteLinks {
             base_url,
-            guides: guides.iter().map(|g| (g.stem.as_str(), g.source())).collect(),
+            guides: guides
+                .iter()
+                .map(|g| (g.stem.as_str(), g.source()))
+                .collect(),
             assets,
         }
     }

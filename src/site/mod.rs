@@ -12,7 +12,9 @@ use sha2::{Digest, Sha256};
 use crate::config::SiteConfig;
 use crate::content::{Content, Guide};
 use crate::render::Rendered;
-use manifest::{Manifest, ManifestAccess, ManifestField, ManifestGuide, ManifestOnboard, ManifestStep};
+use manifest::{
+    Manifest, ManifestAccess, ManifestField, ManifestGuide, ManifestOnboard, ManifestStep,
+};
 use output::Sink;
 pub use templates::{Theme, ThemeError};
 
@@ -31,11 +33,17 @@ pub enum SiteError {
     #[error(transparent)]
     Theme(#[from] ThemeError),
     #[error("cannot write {path}: {source}")]
-    Write { path: String, source: std::io::Error },
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Output(#[from] output::OutputError),
     #[error("cannot read asset {path}: {source}")]
-    Asset { path: String, source: std::io::Error },
+    Asset {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// What every template sees about the site.
@@ -107,13 +115,24 @@ pub fn write_site(
         })
         .collect::<Result<_, SiteError>>()?;
     guides.sort_by(|a, b| {
-        (a.order.is_none(), a.order, &a.title, &a.source).cmp(&(b.order.is_none(), b.order, &b.title, &b.source))
+        (a.order.is_none(), a.order, &a.title, &a.source).cmp(&(
+            b.order.is_none(),
+            b.order,
+            &b.title,
+            &b.source,
+        ))
     });
 
-    let index = IndexContext { site: &site, guides: &guides };
+    let index = IndexContext {
+        site: &site,
+        guides: &guides,
+    };
     put("index.html", theme.render("index.html", &index)?.as_bytes())?;
     put("404.html", theme.render("404.html", &index)?.as_bytes())?;
-    put("sitemap.xml", theme.render("sitemap.xml", &index)?.as_bytes())?;
+    put(
+        "sitemap.xml",
+        theme.render("sitemap.xml", &index)?.as_bytes(),
+    )?;
     for (path, bytes) in &theme.static_files {
         put(&format!("static/{path}"), bytes)?;
     }

@@ -54,7 +54,9 @@ pub fn write_atomically<E: From<OutputError>>(
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&parent).map_err(io_err(&parent))?;
-    let name = out.file_name().map_or("dist".into(), |n| n.to_string_lossy().into_owned());
+    let name = out
+        .file_name()
+        .map_or("dist".into(), |n| n.to_string_lossy().into_owned());
     let staging = tempfile::Builder::new()
         .prefix(&format!(".{name}.new-"))
         .tempdir_in(&parent)
@@ -77,7 +79,8 @@ pub fn write_atomically<E: From<OutputError>>(
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(0o755)).map_err(io_err(&staged))?;
+        std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(0o755))
+            .map_err(io_err(&staged))?;
     }
     if let Err(source) = std::fs::rename(&staged, out) {
         if had_old {

@@ -13,8 +13,16 @@ macro_rules! builtin {
 }
 
 /// The default theme's templates, compiled in.
-const BUILTIN_TEMPLATES: &[(&str, &str)] =
-    builtin!("templates", "base.html", "index.html", "guide.html", "embed.html", "form.html", "404.html", "sitemap.xml");
+const BUILTIN_TEMPLATES: &[(&str, &str)] = builtin!(
+    "templates",
+    "base.html",
+    "index.html",
+    "guide.html",
+    "embed.html",
+    "form.html",
+    "404.html",
+    "sitemap.xml"
+);
 
 /// The default theme's static files, compiled in.
 const BUILTIN_STATIC: &[(&str, &str)] = builtin!("static", "guidesite.css");
@@ -78,8 +86,13 @@ impl Theme {
     }
 
     /// Renders a template with a serialisable context.
-    pub fn render(&self, template: &str, context: &impl serde::Serialize) -> Result<String, ThemeError> {
-        let context = Context::from_serialize(context).map_err(|e| ThemeError::Template(error_chain(&e)))?;
+    pub fn render(
+        &self,
+        template: &str,
+        context: &impl serde::Serialize,
+    ) -> Result<String, ThemeError> {
+        let context =
+            Context::from_serialize(context).map_err(|e| ThemeError::Template(error_chain(&e)))?;
         self.tera
             .render(template, &context)
             .map_err(|e| ThemeError::Template(error_chain(&e)))
@@ -98,7 +111,10 @@ fn error_chain(err: &dyn std::error::Error) -> String {
 }
 
 /// Calls `f` with each file's `/`-separated path below `dir` and its bytes.
-fn read_tree(dir: &Path, mut f: impl FnMut(&str, Vec<u8>) -> Result<(), ThemeError>) -> Result<(), ThemeError> {
+fn read_tree(
+    dir: &Path,
+    mut f: impl FnMut(&str, Vec<u8>) -> Result<(), ThemeError>,
+) -> Result<(), ThemeError> {
     if !dir.is_dir() {
         return Ok(());
     }

@@ -18,7 +18,11 @@ pub fn duplicate_sources<'a>(guides: &[&'a Guide]) -> Vec<(&'a Guide, Finding)> 
                 Finding::new(
                     Code::FrontmatterDuplicateSource,
                     file_span(&guide.front.source, guide.yaml_offset),
-                    format!("source `{}` is already used by {}", guide.source(), original.file),
+                    format!(
+                        "source `{}` is already used by {}",
+                        guide.source(),
+                        original.file
+                    ),
                 ),
             )),
             None => {

@@ -1,7 +1,12 @@
 //! Rules: small functions from facts to findings. Adding a rule touches one
 //! file of this module (and the list below). Severities come from `lints:`.
 
+mod email;
+mod form;
 mod frontmatter;
+mod links;
+mod steps;
+mod text;
 
 use std::collections::HashMap;
 
@@ -29,10 +34,20 @@ pub struct SiteFacts<'a> {
 type GuideRule = fn(&GuideCtx) -> Vec<Finding>;
 
 /// Every per-guide rule, run in this order.
-const GUIDE_RULES: &[GuideRule] = &[];
+const GUIDE_RULES: &[GuideRule] = &[
+    steps::check,
+    email::check,
+    links::check,
+    form::check,
+    text::check,
+];
 
 /// Runs all rules; returns located diagnostics, `allow`ed ones dropped, sorted.
-pub fn validate(config: &SiteConfig, pages: &[(&Guide, &Facts)], links: &SiteLinks) -> Vec<Diagnostic> {
+pub fn validate(
+    config: &SiteConfig,
+    pages: &[(&Guide, &Facts)],
+    links: &SiteLinks,
+) -> Vec<Diagnostic> {
     let site = SiteFacts {
         links,
         anchors: pages

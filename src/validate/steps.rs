@@ -1,0 +1,93 @@
+//! `steps/*`: a guide has steps, none empty, numbered as written, and they
+//! name who gets access and with which role.
+
+use crate::content::front_matter::file_span;
+use crate::diag::{Code, Finding};
+use crate::render::facts::Step;
+
+use super::GuideCtx;
+
+pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
+    let steps = &ctx.facts.steps;
+    let body = ctx.guide.body_offset;
+    let mut findings = Vec::new();
+    if steps.is_empty() {
+        findings.push(Finding::new(
+            Code::StepsMissing,
+            body..body,
+            "the guide has no steps: write them as an ordered list (`1. …`)",
+        ));
+    }
+    for step in steps.iter().filter(|s| s.text.is_empty() && !s.has_image) {
+        findings.push(Finding::new(
+            Code::StepsEmpty,
+            marker_span(ctx, step),
+            format!("step {} has no text", step.number),
+        ));
+    }
+    for list in 0..ctx.facts.step_lists {
+        let items: Vec<&Step> = steps.iter().filter(|s| s.list == list).collect();
+        findings.extend(numbering(ctx, &items));
+    }
+    if let Some(access) = &ctx.guide.front.access {
+        let yaml = ctx.guide.yaml_offset;
+        let named = |needle: &str| {
+            let needle = needle.to_lowercase();
+            steps
+                .iter()
+                .any(|s| s.text.to_lowercase().contains(&needle))
+        };
+        if !named(&access.grantee.value) {
+            findings.push(Finding::new(
+                Code::StepsGranteeMissing,
+                file_span(&access.grantee, yaml),
+                format!(
+                    "no step names the grantee `{}`: say whom to invite",
+                    access.grantee.value
+                ),
+            ));
+        }
+        if !named(&access.role.value) {
+            findings.push(Finding::new(
+                Code::StepsRoleMissing,
+                file_span(&access.role, yaml),
+                format!(
+                    "no step names the role `{}`: say which permission to give",
+                    access.role.value
+                ),
+            ));
+        }
+    }
+    findings
+}
+
+/// Written numbers must count up by one from the list's start. Writing every
+/// item with the first number (`1.` `1.` `1.`) is a Markdown idiom and allowed.
+fn numbering(ctx: &GuideCtx, items: &[&Step]) -> Option<Finding> {
+    let written: Vec<u64> = items.iter().filter_map(|s| s.written_number).collect();
+    let first = *written.first()?;
+    if written.iter().all(|&n| n == first) && written.len() == items.len() && items.len() > 1 {
+        return None;
+    }
+    items.windows(2).find_map(|pair| {
+        let (prev, next) = (pair[0].written_number?, pair[1].written_number?);
+        (next != prev + 1).then(|| {
+            let what = if next <= prev { "repeats" } else { "skips" };
+            Finding::new(
+                Code::StepsNumbering,
+                marker_span(ctx, pair[1]),
+                format!(
+                    "step number {next} after {prev} {what} a number: the reader sees {}",
+                    pair[1].number
+                ),
+            )
+        })
+    })
+}
+
+/// The `8.` of a step: what the caret should point at.
+fn marker_span(ctx: &GuideCtx, step: &Step) -> std::ops::Range<usize> {
+    let source = &ctx.guide.text[step.span.clone()];
+    let len = source.find(['.', ')']).map_or(0, |i| i + 1);
+    step.span.start..step.span.start + len
+}

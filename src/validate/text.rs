@@ -1,0 +1,36 @@
+//! `text/placeholder`: words an author leaves meaning "not done yet".
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::diag::{Code, Finding};
+
+use super::GuideCtx;
+
+// Upper-case markers only: "todo" in running text is usually an ordinary word.
+static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:TODO|TBD|FIXME|XXX)\b|(?i:\blorem ipsum\b)").expect("valid regex")
+});
+
+pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let guide = &ctx.guide;
+    for run in &ctx.facts.texts {
+        // Offsets inside a run are exact only when it is the source verbatim.
+        let verbatim = guide.text.get(run.span.clone()) == Some(run.text.as_str());
+        for m in PLACEHOLDER.find_iter(&run.text) {
+            let span = if verbatim {
+                run.span.start + m.start()..run.span.start + m.end()
+            } else {
+                run.span.clone()
+            };
+            findings.push(Finding::new(
+                Code::TextPlaceholder,
+                span,
+                format!("placeholder `{}` left in the text", m.as_str()),
+            ));
+        }
+    }
+    findings
+}
