@@ -115,7 +115,8 @@ pub fn load(root: &Path, config: &SiteConfig) -> Result<Content, LoadError> {
     Ok(content)
 }
 
-fn relative_slash_path(base: &Path, path: &Path) -> String {
+/// `path` relative to `base`, `/`-separated whatever the platform.
+pub(crate) fn relative_slash_path(base: &Path, path: &Path) -> String {
     let relative = path.strip_prefix(base).unwrap_or(path);
     relative
         .components()

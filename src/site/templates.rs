@@ -126,14 +126,7 @@ fn read_tree(
         if !entry.file_type().is_file() {
             continue;
         }
-        let rel = entry
-            .path()
-            .strip_prefix(dir)
-            .unwrap_or(entry.path())
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
+        let rel = crate::content::relative_slash_path(dir, entry.path());
         let bytes = std::fs::read(entry.path()).map_err(|source| ThemeError::Io {
             path: entry.path().to_path_buf(),
             source,
