@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod diag;
+pub mod links;
 pub mod render;
 pub mod site;
 pub mod validate;
@@ -34,6 +35,10 @@ pub enum Error {
     Theme(#[from] site::ThemeError),
     #[error(transparent)]
     Site(#[from] site::SiteError),
+    #[error(transparent)]
+    Links(#[from] links::LinkError),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
 }
 
 /// A site loaded, rendered in memory and validated.
@@ -155,8 +160,98 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     Ok(report)
 }
 
-/// All offline validation of the site, drafts included.
-pub fn check(root: &Path) -> Result<Vec<Diagnostic>, Error> {
-    let config = SiteConfig::load(root)?;
-    Ok(analyse(root, config, true, true)?.diagnostics)
+/// What `guidesite check` was asked to do.
+pub struct CheckOptions {
+    pub root: PathBuf,
+    /// Skip everything that needs the network.
+    pub offline: bool,
+    /// Neither read nor trust cached link results.
+    pub no_cache: bool,
+    /// Shown while links are checked; hidden when not on a terminal.
+    pub progress: indicatif::ProgressBar,
+}
+
+/// The outcome of `check`.
+pub struct CheckReport {
+    pub diagnostics: Vec<Diagnostic>,
+    /// Present when external links were checked.
+    pub links: Option<links::Report>,
+}
+
+/// All validation of the site, drafts included; the network unless offline.
+pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
+    let config = SiteConfig::load(&options.root)?;
+    let mut analysis = analyse(&options.root, config, true, true)?;
+    if options.offline {
+        return Ok(CheckReport {
+            diagnostics: analysis.diagnostics,
+            links: None,
+        });
+    }
+    let report = check_links(&analysis, options)?;
+    let mut findings = Vec::new();
+    for (guide, rendered) in analysis.content.guides.iter().zip(&analysis.rendered) {
+        for link in rendered.facts.links.iter().filter(|l| is_external(&l.dest)) {
+            let url = links::request_url(&link.dest);
+            let (code, message) = match report.outcomes.get(url) {
+                Some(links::status::Outcome::Unreachable(reason)) => (
+                    diag::Code::LinkUnreachable,
+                    format!("`{url}` is unreachable: {reason}"),
+                ),
+                Some(links::status::Outcome::Unverifiable(reason)) => (
+                    diag::Code::LinkUnverifiable,
+                    format!("`{url}` could not be verified: {reason}"),
+                ),
+                Some(links::status::Outcome::Redirected { to }) => (
+                    diag::Code::LinkRedirect,
+                    format!("`{url}` permanently redirects to `{to}`: link there directly"),
+                ),
+                _ => continue,
+            };
+            findings.push(guide.diagnostic(
+                diag::Finding::new(code, link.span.clone(), message),
+                &analysis.config,
+            ));
+        }
+    }
+    findings.retain(|d| d.severity != Severity::Allow);
+    analysis.diagnostics.append(&mut findings);
+    validate::sort(&mut analysis.diagnostics);
+    Ok(CheckReport {
+        diagnostics: analysis.diagnostics,
+        links: Some(report),
+    })
+}
+
+/// `http(s)://` destinations, the only ones requested.
+fn is_external(dest: &str) -> bool {
+    let lower = dest.get(..8).unwrap_or(dest).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+fn check_links(analysis: &Analysis, options: &CheckOptions) -> Result<links::Report, Error> {
+    let urls: Vec<String> = analysis
+        .rendered
+        .iter()
+        .flat_map(|r| &r.facts.links)
+        .filter(|l| is_external(&l.dest))
+        .map(|l| links::request_url(&l.dest).to_string())
+        .collect();
+    let config = &analysis.config.links;
+    let mut warnings = Vec::new();
+    let cache = (!options.no_cache && config.cache_ttl_secs > 0).then(|| {
+        let ttl = std::time::Duration::from_secs(config.cache_ttl_secs);
+        let (cache, warning) =
+            links::cache::LinkCache::load(links::cache::LinkCache::path_in(&options.root), ttl);
+        warnings.extend(warning);
+        cache
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)?;
+    let mut report = runtime.block_on(links::check(urls, config, cache, &options.progress))?;
+    warnings.append(&mut report.warnings);
+    report.warnings = warnings;
+    Ok(report)
 }

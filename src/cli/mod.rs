@@ -95,8 +95,45 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             );
             Ok(EXIT_OK)
         }
-        Command::Check { format, .. } => {
-            let diagnostics = crate::check(&cli.root)?;
+        Command::Check {
+            offline,
+            format,
+            no_cache,
+        } => {
+            let progress = if std::io::stderr().is_terminal() {
+                let bar = indicatif::ProgressBar::new(0);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "checking links {bar:30} {pos}/{len} {elapsed}",
+                    )
+                    .expect("valid template"),
+                );
+                bar
+            } else {
+                indicatif::ProgressBar::hidden()
+            };
+            let report = crate::check(&crate::CheckOptions {
+                root: cli.root,
+                offline,
+                no_cache,
+                progress,
+            })?;
+            if let Some(links) = &report.links {
+                for warning in &links.warnings {
+                    eprintln!("warning: {warning}");
+                }
+                let s = links.stats;
+                eprintln!(
+                    "links: {} checked, {} ok, {} failed, {} cached, {} excluded in {:.1} s",
+                    s.checked,
+                    s.ok,
+                    s.failed,
+                    s.cached,
+                    s.excluded,
+                    links.elapsed.as_secs_f64()
+                );
+            }
+            let diagnostics = report.diagnostics;
             print_report(&diagnostics, format)?;
             Ok(
                 if crate::count(&diagnostics, crate::diag::Severity::Error) > 0 {

@@ -1,0 +1,130 @@
+//! Successes remembered between runs under `.guidesite/cache/`, with a TTL.
+//! Failures are never stored: a broken link must be re-checked every time.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct CacheFile {
+    version: u32,
+    /// URL → when it last succeeded (seconds since the epoch).
+    ok: BTreeMap<String, u64>,
+}
+
+/// The link cache of one site.
+#[derive(Debug)]
+pub struct LinkCache {
+    path: PathBuf,
+    ttl: Duration,
+    entries: BTreeMap<String, u64>,
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl LinkCache {
+    pub fn path_in(root: &Path) -> PathBuf {
+        root.join(".guidesite").join("cache").join("links.json")
+    }
+
+    /// Loads the cache; a missing file is empty, an unreadable or corrupt one
+    /// is empty plus a warning. Expired entries are dropped.
+    pub fn load(path: PathBuf, ttl: Duration) -> (LinkCache, Option<String>) {
+        let mut cache = LinkCache {
+            path,
+            ttl,
+            entries: BTreeMap::new(),
+        };
+        let warning = match std::fs::read(&cache.path) {
+            Ok(bytes) => match serde_json::from_slice::<CacheFile>(&bytes) {
+                Ok(file) if file.version == FORMAT_VERSION => {
+                    let now = now_secs();
+                    cache.entries = file
+                        .ok
+                        .into_iter()
+                        .filter(|(_, at)| now.saturating_sub(*at) < ttl.as_secs())
+                        .collect();
+                    None
+                }
+                Ok(_) => Some(format!(
+                    "ignoring link cache {} of another version",
+                    cache.path.display()
+                )),
+                Err(e) => Some(format!(
+                    "ignoring corrupt link cache {}: {e}",
+                    cache.path.display()
+                )),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => Some(format!(
+                "ignoring unreadable link cache {}: {e}",
+                cache.path.display()
+            )),
+        };
+        (cache, warning)
+    }
+
+    pub fn contains(&self, url: &str) -> bool {
+        self.entries.contains_key(url)
+    }
+
+    pub fn record_success(&mut self, url: &str) {
+        self.entries.insert(url.to_string(), now_secs());
+    }
+
+    /// Writes atomically (temporary file, then rename); returns a warning on failure.
+    pub fn save(&self) -> Option<String> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let file = CacheFile {
+            version: FORMAT_VERSION,
+            ok: self.entries.clone(),
+        };
+        let write = || -> std::io::Result<()> {
+            let dir = self.path.parent().unwrap_or(Path::new("."));
+            std::fs::create_dir_all(dir)?;
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+            serde_json::to_writer(&mut tmp, &file)?;
+            tmp.persist(&self.path).map_err(|e| e.error)?;
+            Ok(())
+        };
+        write()
+            .err()
+            .map(|e| format!("cannot write link cache {}: {e}", self.path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_corruption() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c/links.json");
+        let (mut cache, warning) = LinkCache::load(path.clone(), Duration::from_secs(60));
+        assert!(warning.is_none());
+        cache.record_success("https://a.example/");
+        assert!(cache.save().is_none());
+        let (cache, _) = LinkCache::load(path.clone(), Duration::from_secs(60));
+        assert!(cache.contains("https://a.example/"));
+        let (cache, _) = LinkCache::load(path.clone(), Duration::ZERO);
+        assert!(
+            !cache.contains("https://a.example/"),
+            "expired entries are dropped"
+        );
+        std::fs::write(&path, b"{not json").unwrap();
+        let (cache, warning) = LinkCache::load(path, Duration::from_secs(60));
+        assert!(!cache.contains("https://a.example/"));
+        assert!(warning.unwrap().contains("corrupt"));
+    }
+}

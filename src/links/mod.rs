@@ -1,0 +1,321 @@
+//! The network half of `check`: every distinct external URL requested once,
+//! with bounded concurrency overall and per host, retries decided in one
+//! place ([`status`]), and successes cached between runs ([`cache`]).
+
+pub mod cache;
+pub mod status;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use reqwest::{Client, Method, StatusCode, header};
+use tokio::sync::Semaphore;
+
+use crate::config::LinkConfig;
+use cache::LinkCache;
+use status::{Attempt, Outcome, classify_error, classify_status, parse_retry_after};
+
+/// Redirects followed before giving up.
+const MAX_REDIRECTS: usize = 10;
+/// First retry waits this long; each further one twice as long.
+const BACKOFF_START: Duration = Duration::from_millis(200);
+/// How much of a refused page is read to recognise a bot challenge.
+const CHALLENGE_SNIFF_BYTES: usize = 16 * 1024;
+
+/// Totals for the one-line summary.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    pub checked: usize,
+    pub ok: usize,
+    pub failed: usize,
+    pub cached: usize,
+    pub excluded: usize,
+}
+
+/// What a run found: an outcome per distinct URL, and things to tell the user.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub outcomes: BTreeMap<String, Outcome>,
+    pub stats: Stats,
+    pub warnings: Vec<String>,
+    pub elapsed: Duration,
+}
+
+/// `links:` settings that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error("site.yaml: links.exclude pattern `{pattern}` is not a valid regex: {message}")]
+    Exclude { pattern: String, message: String },
+    #[error("cannot start the HTTP client: {0}")]
+    Client(String),
+}
+
+/// The URL that is requested for a link: without its fragment.
+pub fn request_url(dest: &str) -> &str {
+    dest.split('#').next().unwrap_or(dest)
+}
+
+/// Checks each distinct URL of `urls`. `cache` is `None` with `--no-cache`.
+pub async fn check(
+    urls: Vec<String>,
+    config: &LinkConfig,
+    mut cache: Option<LinkCache>,
+    progress: &indicatif::ProgressBar,
+) -> Result<Report, LinkError> {
+    let started = Instant::now();
+    let excludes = config
+        .exclude
+        .iter()
+        .map(|p| {
+            regex::Regex::new(p).map_err(|e| LinkError::Exclude {
+                pattern: p.clone(),
+                message: e.to_string(),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut report = Report::default();
+    let mut to_check = Vec::new();
+    for url in urls {
+        if report.outcomes.contains_key(&url) {
+            continue;
+        }
+        let outcome = if excludes.iter().any(|re| re.is_match(&url)) {
+            report.stats.excluded += 1;
+            Outcome::Excluded
+        } else if cache.as_ref().is_some_and(|c| c.contains(&url)) {
+            report.stats.cached += 1;
+            Outcome::Cached
+        } else {
+            to_check.push(url.clone());
+            continue;
+        };
+        report.outcomes.insert(url, outcome);
+    }
+    to_check.sort();
+    to_check.dedup();
+    progress.set_length(to_check.len() as u64);
+
+    let checker = Arc::new(Checker::new(config, &to_check)?);
+    let tasks: Vec<_> = to_check
+        .into_iter()
+        .map(|url| {
+            let checker = Arc::clone(&checker);
+            let progress = progress.clone();
+            tokio::spawn(async move {
+                let outcome = checker.check(&url).await;
+                progress.inc(1);
+                (url, outcome)
+            })
+        })
+        .collect();
+    for task in tasks {
+        let Ok((url, outcome)) = task.await else {
+            continue;
+        };
+        report.stats.checked += 1;
+        if outcome.is_success() {
+            report.stats.ok += 1;
+            if outcome == Outcome::Ok
+                && let Some(cache) = cache.as_mut()
+            {
+                cache.record_success(&url);
+            }
+        } else {
+            report.stats.failed += 1;
+        }
+        report.outcomes.insert(url, outcome);
+    }
+    progress.finish_and_clear();
+    if let Some(warning) = cache.as_ref().and_then(LinkCache::save) {
+        report.warnings.push(warning);
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Shared by every request of a run.
+struct Checker {
+    client: Client,
+    overall: Semaphore,
+    /// One semaphore per host, made before any request so lookups need no lock.
+    per_host: HashMap<String, Semaphore>,
+    per_host_limit: usize,
+    timeout: Duration,
+    retries: u32,
+    retry_after_max: Duration,
+    accept: Vec<u16>,
+}
+
+fn host_key(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.host_str()
+                .map(|h| format!("{h}:{}", u.port_or_known_default().unwrap_or(0)))
+        })
+        .unwrap_or_default()
+}
+
+impl Checker {
+    fn new(config: &LinkConfig, urls: &[String]) -> Result<Self, LinkError> {
+        let timeout = Duration::from_secs(config.timeout_secs.max(1));
+        let client = Client::builder()
+            .user_agent(concat!(
+                "guidesite/",
+                env!("CARGO_PKG_VERSION"),
+                " (link checker)"
+            ))
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| LinkError::Client(e.to_string()))?;
+        let per_host_limit = config.per_host.max(1);
+        Ok(Checker {
+            client,
+            overall: Semaphore::new(config.concurrency.max(1)),
+            per_host: urls
+                .iter()
+                .map(|u| (host_key(u), Semaphore::new(per_host_limit)))
+                .collect(),
+            per_host_limit,
+            timeout,
+            retries: config.retries,
+            retry_after_max: Duration::from_secs(config.retry_after_max_secs),
+            accept: config.accept.clone(),
+        })
+    }
+
+    /// Tries, and retries as [`status`] decides, with exponential backoff.
+    async fn check(&self, url: &str) -> Outcome {
+        let mut backoff = BACKOFF_START;
+        let mut attempt = 0;
+        loop {
+            match self.attempt(url).await {
+                Attempt::Done(outcome) => return outcome,
+                Attempt::Retry { last, .. } if attempt >= self.retries => return last,
+                Attempt::Retry { after, .. } => {
+                    let wait = after.map_or(backoff, |a| a.min(self.retry_after_max));
+                    tokio::time::sleep(wait).await;
+                    backoff *= 2;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    /// One attempt: permits are held only while requests are in flight, not
+    /// while waiting to retry. The host permit comes first so that a task
+    /// queued behind a busy host never holds one of the overall slots.
+    async fn attempt(&self, url: &str) -> Attempt {
+        let host = self.per_host.get(&host_key(url));
+        let _host = match host {
+            Some(semaphore) => Some(semaphore.acquire().await.expect("never closed")),
+            None => None,
+        };
+        let _slot = self.overall.acquire().await.expect("never closed");
+        debug_assert!(host.is_none_or(|s| s.available_permits() < self.per_host_limit));
+        self.follow(url).await
+    }
+
+    /// Follows redirects by hand to tell permanent ones from temporary ones.
+    async fn follow(&self, url: &str) -> Attempt {
+        let mut current = url.to_string();
+        let mut permanent = false;
+        let mut seen = vec![current.clone()];
+        for _ in 0..=MAX_REDIRECTS {
+            let response = match self.request(&current).await {
+                Ok(response) => response,
+                Err(err) => return classify_error(&err, self.timeout),
+            };
+            let status = response.status();
+            if status.is_redirection()
+                && let Some(location) = response.headers().get(header::LOCATION)
+            {
+                let Some(next) = location
+                    .to_str()
+                    .ok()
+                    .and_then(|l| reqwest::Url::parse(&current).ok()?.join(l).ok())
+                else {
+                    return Attempt::Done(Outcome::Unreachable(format!(
+                        "HTTP {status} with an invalid Location"
+                    )));
+                };
+                permanent |= matches!(
+                    status,
+                    StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT
+                );
+                current = next.to_string();
+                if seen.contains(&current) {
+                    return Attempt::Done(Outcome::Unreachable(format!(
+                        "redirect loop at {current}"
+                    )));
+                }
+                seen.push(current.clone());
+                continue;
+            }
+            let retry_after = response
+                .headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, SystemTime::now()));
+            let challenge = is_challenge(response).await;
+            let permanent_to = permanent.then(|| current.clone());
+            return classify_status(
+                status.as_u16(),
+                &self.accept,
+                challenge,
+                retry_after,
+                permanent_to,
+            );
+        }
+        Attempt::Done(Outcome::Unreachable(format!(
+            "more than {MAX_REDIRECTS} redirects"
+        )))
+    }
+
+    /// HEAD first; GET when HEAD is refused (405/403/501) or fails oddly.
+    async fn request(&self, url: &str) -> reqwest::Result<reqwest::Response> {
+        match self.client.request(Method::HEAD, url).send().await {
+            Ok(r) if !matches!(r.status().as_u16(), 403 | 405 | 501) => Ok(r),
+            Err(e) if e.is_timeout() || e.is_connect() => Err(e),
+            _ => self.client.get(url).send().await,
+        }
+    }
+}
+
+/// A refused answer that is really a bot wall: Cloudflare's header, or a
+/// captcha / "Just a moment" page.
+async fn is_challenge(response: reqwest::Response) -> bool {
+    if !matches!(response.status().as_u16(), 403 | 503) {
+        return false;
+    }
+    if response
+        .headers()
+        .get("cf-mitigated")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"challenge"))
+    {
+        return true;
+    }
+    let mut response = response;
+    let mut body = Vec::new();
+    while body.len() < CHALLENGE_SNIFF_BYTES {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    let text = String::from_utf8_lossy(&body).to_lowercase();
+    [
+        "captcha",
+        "just a moment",
+        "challenge-platform",
+        "are you a robot",
+        "verify you are human",
+    ]
+    .iter()
+    .any(|marker| text.contains(marker))
+}

@@ -1,0 +1,405 @@
+//! `guidesite check` against real HTTP servers on 127.0.0.1 (never elsewhere).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::Value;
+
+/// Requests seen, in flight, and the most ever in flight at once.
+#[derive(Default)]
+struct Counters {
+    hits: Mutex<HashMap<String, usize>>,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+}
+
+impl Counters {
+    fn hits(&self, path: &str) -> usize {
+        self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
+    }
+}
+
+type Shared = Arc<Counters>;
+
+async fn count(State(counters): State<Shared>, request: Request, next: Next) -> Response {
+    *counters
+        .hits
+        .lock()
+        .unwrap()
+        .entry(request.uri().path().to_string())
+        .or_default() += 1;
+    let now = counters.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    counters.max_in_flight.fetch_max(now, Ordering::SeqCst);
+    let response = next.run(request).await;
+    counters.in_flight.fetch_sub(1, Ordering::SeqCst);
+    response
+}
+
+/// Answers `fail` to the first `n` requests of `path`, then 200.
+fn first_then_ok(counters: &Shared, path: &str, n: usize, fail: Response) -> Response {
+    if counters.hits(path) <= n {
+        fail
+    } else {
+        StatusCode::OK.into_response()
+    }
+}
+
+fn app(counters: Shared) -> Router {
+    Router::new()
+        .route("/ok", get(|| async { "fine" }))
+        .route("/gone", get(|| async { StatusCode::NOT_FOUND }))
+        .route(
+            "/error",
+            get(|| async { StatusCode::INTERNAL_SERVER_ERROR }),
+        )
+        .route(
+            "/flaky",
+            get(|State(c): State<Shared>| async move {
+                first_then_ok(
+                    &c,
+                    "/flaky",
+                    1,
+                    StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+                )
+            }),
+        )
+        .route(
+            "/moved",
+            get(|| async { (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, "/ok")]) }),
+        )
+        .route(
+            "/found",
+            get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/ok")]) }),
+        )
+        .route(
+            "/limited",
+            get(|State(c): State<Shared>| async move {
+                let limited =
+                    (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")]).into_response();
+                first_then_ok(&c, "/limited", 1, limited)
+            }),
+        )
+        .route(
+            "/always-limited",
+            get(|| async { (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")]) }),
+        )
+        .route(
+            "/no-head",
+            get(|| async { "body" }).head(|| async { StatusCode::METHOD_NOT_ALLOWED }),
+        )
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(4)).await;
+                "late"
+            }),
+        )
+        .route(
+            "/loop-a",
+            get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/loop-b")]) }),
+        )
+        .route(
+            "/loop-b",
+            get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/loop-a")]) }),
+        )
+        .route(
+            "/bot-wall",
+            get(|| async { StatusCode::from_u16(999).unwrap() }),
+        )
+        .route(
+            "/challenge",
+            get(|| async {
+                let mut headers = HeaderMap::new();
+                headers.insert(header::CONTENT_TYPE, "text/html".parse().unwrap());
+                (
+                    StatusCode::FORBIDDEN,
+                    headers,
+                    "<title>Just a moment...</title><p>Checking your browser</p>",
+                )
+            }),
+        )
+        .route(
+            "/busy/{n}",
+            get(|| async {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                "ok"
+            }),
+        )
+        .layer(middleware::from_fn_with_state(counters.clone(), count))
+        .with_state(counters)
+}
+
+/// A test server on 127.0.0.1, running on its own thread until the test ends.
+struct Server {
+    addr: SocketAddr,
+    counters: Shared,
+}
+
+impl Server {
+    fn start() -> Server {
+        let counters = Shared::default();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let router = app(counters.clone());
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                axum::serve(listener, router).await.unwrap();
+            });
+        });
+        Server {
+            addr: rx.recv().unwrap(),
+            counters,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+/// A valid one-guide site whose body links to `urls`; `links` is extra site.yaml.
+fn site(links_yaml: &str, urls: &[String]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("content")).unwrap();
+    // Loopback test servers speak plain HTTP; that warning is not under test.
+    let site_yaml =
+        format!("lints:\n  link/insecure: allow\nlinks:\n  timeout_secs: 1\n{links_yaml}");
+    std::fs::write(dir.path().join("site.yaml"), site_yaml).unwrap();
+    let mut body = String::from(
+        "---\nsource: meta\ntitle: Meta\nplatform: Meta\naccess:\n  grantee: data@agency.example\n  role: Analyst\n\
+         contacts: [ops@agency.example]\n---\n## Grant access\n\n1. Invite [data@agency.example](mailto:data@agency.example).\n\
+         2. Give the role **Analyst**.\n\n",
+    );
+    for url in urls {
+        body.push_str(&format!("See [this page]({url}).\n\n"));
+    }
+    std::fs::write(dir.path().join("content/meta.md"), body).unwrap();
+    dir
+}
+
+struct Run {
+    code: i32,
+    diagnostics: Vec<Value>,
+    stderr: String,
+}
+
+fn check(dir: &tempfile::TempDir, extra: &[&str]) -> Run {
+    let output = assert_cmd::Command::cargo_bin("guidesite")
+        .unwrap()
+        .arg("--root")
+        .arg(dir.path())
+        .args(["check", "--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let json: Value =
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    Run {
+        code: output.status.code().unwrap(),
+        diagnostics: json["diagnostics"].as_array().unwrap().clone(),
+        stderr,
+    }
+}
+
+/// (code, severity, message) of the diagnostics about `url`.
+fn about<'a>(run: &'a Run, url: &str) -> Vec<(&'a str, &'a str, &'a str)> {
+    run.diagnostics
+        .iter()
+        .filter(|d| {
+            d["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("`{url}`"))
+        })
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap(),
+                d["severity"].as_str().unwrap(),
+                d["message"].as_str().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn each_kind_of_answer_is_classified() {
+    let server = Server::start();
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let paths = [
+        "/ok",
+        "/gone",
+        "/error",
+        "/flaky",
+        "/moved",
+        "/found",
+        "/limited",
+        "/no-head",
+        "/slow",
+        "/loop-a",
+        "/bot-wall",
+        "/challenge",
+        "/always-limited",
+    ];
+    let mut urls: Vec<String> = paths.iter().map(|p| server.url(p)).collect();
+    let refused = format!("http://{closed}/x");
+    let no_such_host = "http://no-such-host.invalid/".to_string();
+    urls.push(refused.clone());
+    urls.push(no_such_host.clone());
+    let dir = site("  retries: 1\n  retry_after_max_secs: 2\n", &urls);
+    let run = check(&dir, &[]);
+    assert_eq!(run.code, 1, "{:?}", run.diagnostics);
+
+    let expect_clean = ["/ok", "/flaky", "/found", "/limited", "/no-head"];
+    for path in expect_clean {
+        assert_eq!(about(&run, &server.url(path)), vec![], "{path} should pass");
+    }
+    let one = |url: &str| {
+        let found = about(&run, url);
+        assert_eq!(found.len(), 1, "{url}: {found:?}");
+        found[0]
+    };
+    let (code, severity, message) = one(&server.url("/gone"));
+    assert_eq!((code, severity), ("link/unreachable", "error"));
+    assert!(message.contains("404"), "{message}");
+    let (code, _, message) = one(&server.url("/error"));
+    assert_eq!(code, "link/unreachable");
+    assert!(message.contains("500"), "{message}");
+    let (code, severity, message) = one(&server.url("/moved"));
+    assert_eq!((code, severity), ("link/redirect", "warning"));
+    assert!(
+        message.contains(&server.url("/ok")),
+        "names the final URL: {message}"
+    );
+    let (code, _, message) = one(&server.url("/slow"));
+    assert_eq!(code, "link/unreachable");
+    assert!(message.contains("timed out after 1 s"), "{message}");
+    let (code, _, message) = one(&server.url("/loop-a"));
+    assert_eq!(code, "link/unreachable");
+    assert!(message.contains("redirect loop"), "{message}");
+    for path in ["/bot-wall", "/challenge", "/always-limited"] {
+        let (code, severity, _) = one(&server.url(path));
+        assert_eq!((code, severity), ("link/unverifiable", "warning"), "{path}");
+    }
+    let (code, _, message) = one(&refused);
+    assert_eq!(code, "link/unreachable");
+    assert!(message.contains("connection refused"), "{message}");
+    let (code, _, message) = one(&no_such_host);
+    assert_eq!(code, "link/unreachable");
+    assert!(message.contains("DNS"), "{message}");
+
+    // Retries: 500 is tried 1 + retries times (HEAD each time); the flaky one
+    // once more after its first failure; HEAD-refused falls back to GET.
+    let c = &server.counters;
+    assert_eq!(c.hits("/error"), 2);
+    assert_eq!(c.hits("/flaky"), 2);
+    assert_eq!(c.hits("/limited"), 2);
+    assert_eq!(c.hits("/no-head"), 2, "HEAD then GET");
+    assert_eq!(c.hits("/gone"), 1, "404 is final, not retried");
+    assert!(run.stderr.contains("links: 15 checked"), "{}", run.stderr);
+}
+
+#[test]
+fn each_url_is_requested_once_and_hosts_are_not_hammered() {
+    let server = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut urls: Vec<String> = (0..40).map(|n| server.url(&format!("/busy/{n}"))).collect();
+    // The same URL (with different fragments) in 50 guides' worth of links.
+    for n in 0..50 {
+        urls.push(format!("{}#part-{n}", server.url("/ok")));
+    }
+    let site_dir = site("  per_host: 3\n  concurrency: 16\n", &urls);
+    std::mem::drop(dir);
+    let run = check(&site_dir, &[]);
+    assert_eq!(run.code, 0, "{:?}", run.diagnostics);
+    assert_eq!(server.counters.hits("/ok"), 1, "one request for one URL");
+    for n in 0..40 {
+        assert_eq!(server.counters.hits(&format!("/busy/{n}")), 1);
+    }
+    let max = server.counters.max_in_flight.load(Ordering::SeqCst);
+    assert!(max <= 3, "at most per_host requests in flight, saw {max}");
+    assert!(max >= 2, "requests do run in parallel, saw {max}");
+}
+
+#[test]
+fn cache_skips_successes_and_rechecks_failures() {
+    let server = Server::start();
+    let urls = vec![server.url("/ok"), server.url("/gone")];
+    let dir = site("", &urls);
+    let first = check(&dir, &[]);
+    assert_eq!(first.code, 1);
+    assert!(dir.path().join(".guidesite/cache/links.json").is_file());
+    let second = check(&dir, &[]);
+    assert_eq!(second.code, 1);
+    assert_eq!(
+        server.counters.hits("/ok"),
+        1,
+        "cached success is not requested again"
+    );
+    assert_eq!(
+        server.counters.hits("/gone"),
+        2,
+        "failures are never cached"
+    );
+    assert!(second.stderr.contains("1 cached"), "{}", second.stderr);
+
+    check(&dir, &["--no-cache"]);
+    assert_eq!(server.counters.hits("/ok"), 2, "--no-cache requests again");
+
+    std::fs::write(dir.path().join(".guidesite/cache/links.json"), "{corrupt").unwrap();
+    let corrupt = check(&dir, &[]);
+    assert!(
+        corrupt.stderr.contains("ignoring corrupt link cache"),
+        "{}",
+        corrupt.stderr
+    );
+    assert_eq!(server.counters.hits("/ok"), 3);
+}
+
+#[test]
+fn offline_excluded_and_accepted() {
+    let server = Server::start();
+    let urls = vec![server.url("/gone"), server.url("/error")];
+    let dir = site("", &urls);
+    let offline = check(&dir, &["--offline"]);
+    assert_eq!(offline.code, 0);
+    assert_eq!(
+        server.counters.hits("/gone"),
+        0,
+        "--offline makes no request"
+    );
+
+    let dir = site(
+        &format!(
+            "  retries: 0\n  accept: [200, 404]\n  exclude: ['^http://{}/error']\n",
+            server.addr
+        ),
+        &urls,
+    );
+    let run = check(&dir, &[]);
+    assert_eq!(run.code, 0, "{:?}", run.diagnostics);
+    assert_eq!(
+        server.counters.hits("/error"),
+        0,
+        "excluded URLs are never requested"
+    );
+    assert_eq!(server.counters.hits("/gone"), 1);
+}
