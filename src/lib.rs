@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod diag;
+pub mod email_domains;
 pub mod links;
 pub mod render;
 pub mod site;
@@ -37,6 +38,8 @@ pub enum Error {
     Site(#[from] site::SiteError),
     #[error(transparent)]
     Links(#[from] links::LinkError),
+    #[error(transparent)]
+    Resolver(#[from] email_domains::ResolverError),
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
 }
@@ -188,7 +191,11 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
             links: None,
         });
     }
-    let report = check_links(&analysis, options)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)?;
+    let report = check_links(&analysis, options, &runtime)?;
     let mut findings = Vec::new();
     for (guide, rendered) in analysis.content.guides.iter().zip(&analysis.rendered) {
         for link in rendered.facts.links.iter().filter(|l| is_external(&l.dest)) {
@@ -214,6 +221,9 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
             ));
         }
     }
+    if analysis.config.emails.check_domains {
+        findings.extend(check_email_domains(&analysis, &runtime)?);
+    }
     findings.retain(|d| d.severity != Severity::Allow);
     analysis.diagnostics.append(&mut findings);
     validate::sort(&mut analysis.diagnostics);
@@ -229,7 +239,64 @@ fn is_external(dest: &str) -> bool {
     lower.starts_with("http://") || lower.starts_with("https://")
 }
 
-fn check_links(analysis: &Analysis, options: &CheckOptions) -> Result<links::Report, Error> {
+/// `email/unreachable` and `email/unverifiable` at every place an address appears.
+fn check_email_domains(
+    analysis: &Analysis,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<Vec<Diagnostic>, Error> {
+    let places: Vec<(&content::Guide, String, std::ops::Range<usize>)> = analysis
+        .content
+        .guides
+        .iter()
+        .zip(&analysis.rendered)
+        .flat_map(|(guide, rendered)| {
+            validate::email::addresses(guide, &rendered.facts)
+                .into_iter()
+                .map(move |(address, span)| (guide, address, span))
+        })
+        .collect();
+    let domain_of = |address: &str| {
+        address
+            .rsplit('@')
+            .next()
+            .unwrap_or_default()
+            .to_lowercase()
+    };
+    let domains = places
+        .iter()
+        .map(|(_, address, _)| domain_of(address))
+        .collect();
+    let config = &analysis.config;
+    let timeout = std::time::Duration::from_secs(config.links.timeout_secs.max(1));
+    let statuses = runtime.block_on(email_domains::check(
+        domains,
+        &config.emails.resolver,
+        timeout,
+    ))?;
+    Ok(places
+        .into_iter()
+        .filter_map(|(guide, address, span)| {
+            let (code, message) = match statuses.get(&domain_of(&address))? {
+                email_domains::DomainStatus::AcceptsMail => return None,
+                email_domains::DomainStatus::Unreachable(reason) => (
+                    diag::Code::EmailUnreachable,
+                    format!("mail to `{address}` cannot be delivered: {reason}"),
+                ),
+                email_domains::DomainStatus::Unverifiable(reason) => (
+                    diag::Code::EmailUnverifiable,
+                    format!("could not verify that `{address}` takes mail: {reason}"),
+                ),
+            };
+            Some(guide.diagnostic(diag::Finding::new(code, span, message), config))
+        })
+        .collect())
+}
+
+fn check_links(
+    analysis: &Analysis,
+    options: &CheckOptions,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<links::Report, Error> {
     let urls: Vec<String> = analysis
         .rendered
         .iter()
@@ -246,10 +313,6 @@ fn check_links(analysis: &Analysis, options: &CheckOptions) -> Result<links::Rep
         warnings.extend(warning);
         cache
     });
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(Error::Runtime)?;
     let mut report = runtime.block_on(links::check(urls, config, cache, &options.progress))?;
     warnings.append(&mut report.warnings);
     report.warnings = warnings;

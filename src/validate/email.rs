@@ -3,9 +3,10 @@
 
 use std::ops::Range;
 
+use crate::content::Guide;
 use crate::content::front_matter::file_span;
 use crate::diag::{Code, Finding};
-use crate::render::facts::{EmailContext, LinkKind};
+use crate::render::facts::{EmailContext, Facts, LinkKind};
 
 use super::GuideCtx;
 
@@ -69,6 +70,32 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// Every well-formed address of a guide with where it appears: the grantee,
+/// the contacts, `mailto:` targets and addresses in running text.
+pub fn addresses(guide: &Guide, facts: &Facts) -> Vec<(String, Range<usize>)> {
+    let front = &guide.front;
+    let yaml = guide.yaml_offset;
+    let grantee = front.access.as_ref().map(|a| &a.grantee);
+    let front_matter = grantee
+        .into_iter()
+        .chain(&front.contacts)
+        .map(|s| (s.value.clone(), file_span(s, yaml)));
+    let mailtos = facts
+        .links
+        .iter()
+        .filter_map(|l| Some((mailto_address(&l.dest)?.to_string(), l.span.clone())));
+    let texts = facts
+        .emails
+        .iter()
+        .filter(|m| m.context == EmailContext::Text && !m.in_link)
+        .map(|m| (m.address.clone(), m.span.clone()));
+    front_matter
+        .chain(mailtos)
+        .chain(texts)
+        .filter(|(address, _)| is_valid_address(address))
+        .collect()
 }
 
 /// The address of a `mailto:` URL, without `?subject=…`.

@@ -1,7 +1,7 @@
 //! Rules: small functions from facts to findings. Adding a rule touches one
 //! file of this module (and the list below). Severities come from `lints:`.
 
-mod email;
+pub mod email;
 mod form;
 mod frontmatter;
 mod links;
