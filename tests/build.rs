@@ -1,0 +1,802 @@
+//! Integration tests of `guidesite build`: real sites on disk, the real binary,
+//! assertions on the files it writes.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Output;
+
+use common::{CONTACTS, GRANTEE, PORTAL, ROLE, STEPS, SiteFixture, guide_text, line_of, without_line};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+// ---------------------------------------------------------------- helpers
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts the exit code, showing stderr when it differs.
+#[track_caller]
+fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(output.status.code(), Some(code), "unexpected exit code; stderr:\n{}", stderr(output));
+}
+
+/// Every file below `dir`: `/`-separated relative path → bytes.
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.expect("walk output"))
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+/// Asserts no staging or backup directory of `dist` is left next to it.
+#[track_caller]
+fn assert_no_leftovers(root: &Path) {
+    let leftovers: Vec<String> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".dist."))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary directories left behind: {leftovers:?}");
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn manifest(site: &SiteFixture) -> Value {
+    serde_json::from_str(&site.read("dist/manifest.json")).expect("manifest.json is JSON")
+}
+
+fn sources(manifest: &Value) -> Vec<&str> {
+    manifest["guides"].as_array().unwrap().iter().map(|g| g["source"].as_str().unwrap()).collect()
+}
+
+/// A start tag of an HTML document, with its attributes (values not decoded).
+#[derive(Debug)]
+struct Tag {
+    name: String,
+    attrs: Vec<(String, String)>,
+}
+
+impl Tag {
+    fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.attr(name).is_some()
+    }
+
+    fn is(&self, name: &str, attrs: &[(&str, &str)]) -> bool {
+        self.name == name && attrs.iter().all(|(n, v)| self.attr(n) == Some(v))
+    }
+}
+
+/// The start tags of `html`, as a browser's tokenizer would see them (enough of
+/// it for generated, well-formed output): text like `&lt;script&gt;` is no tag,
+/// and `onerror` inside a quoted attribute value is no attribute.
+fn tags(html: &str) -> Vec<Tag> {
+    let b = html.as_bytes();
+    let skip_ws = |i: &mut usize| {
+        while *i < b.len() && b[*i].is_ascii_whitespace() {
+            *i += 1;
+        }
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(offset) = html[i..].find('<') {
+        i += offset + 1;
+        if html[i..].starts_with("!--") {
+            i = html[i..].find("-->").map_or(b.len(), |e| i + e + 3);
+            continue;
+        }
+        if i >= b.len() || !b[i].is_ascii_alphabetic() {
+            continue; // end tag, doctype
+        }
+        let len = html[i..].bytes().take_while(u8::is_ascii_alphanumeric).count();
+        let name = html[i..i + len].to_ascii_lowercase();
+        i += len;
+        let mut attrs = Vec::new();
+        loop {
+            while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b'/') {
+                i += 1;
+            }
+            if i >= b.len() || b[i] == b'>' {
+                i += 1;
+                break;
+            }
+            let len = html[i..]
+                .bytes()
+                .take_while(|c| !c.is_ascii_whitespace() && !matches!(c, b'=' | b'>' | b'/'))
+                .count()
+                .max(1);
+            let attr = html[i..i + len].to_ascii_lowercase();
+            i += len;
+            skip_ws(&mut i);
+            let mut value = String::new();
+            if i < b.len() && b[i] == b'=' {
+                i += 1;
+                skip_ws(&mut i);
+                if i < b.len() && (b[i] == b'"' || b[i] == b'\'') {
+                    let quote = b[i] as char;
+                    let end = html[i + 1..].find(quote).map_or(b.len(), |e| i + 1 + e);
+                    value = html[i + 1..end].to_string();
+                    i = end + 1;
+                } else {
+                    let len = html[i..].bytes().take_while(|c| !c.is_ascii_whitespace() && *c != b'>').count();
+                    value = html[i..i + len].to_string();
+                    i += len;
+                }
+            }
+            attrs.push((attr, value));
+        }
+        out.push(Tag { name, attrs });
+    }
+    out
+}
+
+/// The first tag matching `name` and `attrs`, or a failure listing what is there.
+#[track_caller]
+fn find<'a>(tags: &'a [Tag], name: &str, attrs: &[(&str, &str)]) -> &'a Tag {
+    tags.iter().find(|t| t.is(name, attrs)).unwrap_or_else(|| {
+        let same_name: Vec<_> = tags.iter().filter(|t| t.name == name).collect();
+        panic!("no <{name}> with {attrs:?}; the <{name}> tags are: {same_name:#?}")
+    })
+}
+
+/// The `<form …>…</form>` of a page (there is exactly one).
+#[track_caller]
+fn form_html(html: &str) -> &str {
+    let start = html.find("<form").expect("the page has a <form>");
+    assert_eq!(html.matches("<form").count(), 1, "more than one form");
+    let end = html[start..].find("</form>").expect("the form is closed") + start;
+    &html[start..end + "</form>".len()]
+}
+
+/// Every `id` on the page is unique, so every `for=` and `#fragment` means one thing.
+#[track_caller]
+fn assert_unique_ids(html: &str) {
+    let mut seen = std::collections::BTreeSet::new();
+    for tag in tags(html) {
+        if let Some(id) = tag.attr("id") {
+            assert!(seen.insert(id.to_string()), "duplicate id {id:?}");
+        }
+    }
+}
+
+/// No markup in `html` can run script.
+#[track_caller]
+fn assert_no_script(html: &str, what: &str) {
+    let lower = html.to_ascii_lowercase();
+    for needle in ["<script", "<iframe", "javascript:"] {
+        assert!(!lower.contains(needle), "{what} contains {needle:?}:\n{html}");
+    }
+    for tag in tags(html) {
+        assert!(
+            !matches!(tag.name.as_str(), "script" | "iframe" | "object" | "embed"),
+            "{what} has a <{}> tag",
+            tag.name
+        );
+        for (name, value) in &tag.attrs {
+            assert!(!name.starts_with("on"), "{what}: <{}> has an event handler {name}={value:?}", tag.name);
+        }
+    }
+}
+
+/// A site of four guides whose order differs by file name, `order` and title.
+fn four_guides() -> SiteFixture {
+    let site = SiteFixture::new();
+    site.guide_with("zeta", &[("order", "1")], STEPS)
+        .guide_with("alpha", &[("order", "2")], STEPS)
+        .guide_with("aardvark", &[("order", "2")], STEPS)
+        .guide("beta", STEPS);
+    site
+}
+
+// ---------------------------------------------------------------- the shipped site
+
+#[test]
+fn shipped_site_builds_every_output_file() {
+    let out = tempfile::tempdir().unwrap();
+    let dist = out.path().join("dist");
+    let mut cmd = assert_cmd::Command::cargo_bin("guidesite").unwrap();
+    let output = common::checked(
+        cmd.args(["--root", env!("CARGO_MANIFEST_DIR"), "build", "--out"]).arg(&dist).output().unwrap(),
+    );
+    assert_exit(&output, 0);
+    for file in [
+        "index.html",
+        "tiktok/index.html",
+        "embed/tiktok.html",
+        "manifest.json",
+        "manifest.schema.json",
+        "static/guidesite.css",
+        "sitemap.xml",
+        "404.html",
+    ] {
+        let path = dist.join(file);
+        let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(len > 0, "{file} is empty");
+    }
+    let index = std::fs::read_to_string(dist.join("index.html")).unwrap();
+    find(&tags(&index), "a", &[("href", "/tiktok/")]);
+}
+
+// ---------------------------------------------------------------- the onboard form
+
+#[test]
+fn guide_page_form_has_labelled_required_controls_contacts_and_pending_requests() {
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS);
+    assert_exit(&site.run(&["build"]), 0);
+    let page = site.read("dist/acme/index.html");
+    let form = form_html(&page);
+    let controls = tags(form);
+
+    let select = find(&controls, "select", &[("name", "source_ids")]);
+    assert!(select.has("required"), "{select:?}");
+    let input = find(&controls, "input", &[("name", "account_id"), ("type", "text"), ("pattern", "^[0-9]{6,20}$")]);
+    assert!(input.has("required"), "{input:?}");
+    find(&controls, "input", &[("type", "hidden"), ("name", "source"), ("value", "acme")]);
+
+    let page_tags = tags(&page);
+    let labelled = controls
+        .iter()
+        .filter(|t| matches!(t.name.as_str(), "input" | "select" | "textarea") && t.attr("type") != Some("hidden"));
+    let mut n = 0;
+    for control in labelled {
+        let id = control.attr("id").unwrap_or_else(|| panic!("control without id: {control:?}"));
+        find(&page_tags, "label", &[("for", id)]);
+        n += 1;
+    }
+    assert_eq!(n, 2, "one control per field");
+    assert_unique_ids(&page);
+
+    for contact in CONTACTS {
+        assert!(page.contains(contact), "contact {contact} is not listed");
+    }
+    assert!(page_tags.iter().any(|t| t.has("data-pending-requests")), "no data-pending-requests element");
+
+    // No endpoint in site.yaml: the portal is linked, nothing can be submitted.
+    find(&page_tags, "a", &[("href", PORTAL)]);
+    let submit = page_tags.iter().find(|t| {
+        (t.name == "button" && !matches!(t.attr("type"), Some("button" | "reset")))
+            || (t.name == "input" && matches!(t.attr("type"), Some("submit" | "image")))
+    });
+    assert!(submit.is_none(), "a submit control without an endpoint: {submit:?}");
+}
+
+#[test]
+fn form_posts_to_the_configured_endpoint_with_a_submit_button() {
+    let site = SiteFixture::new();
+    site.site_yaml("onboard: {endpoint: http://127.0.0.1:9/onboard}\n").guide("acme", STEPS);
+    assert_exit(&site.run(&["build"]), 0);
+    let page = site.read("dist/acme/index.html");
+    let form = tags(form_html(&page));
+    let tag = find(&form, "form", &[("action", "http://127.0.0.1:9/onboard")]);
+    assert_eq!(tag.attr("method").map(str::to_ascii_lowercase).as_deref(), Some("post"), "{tag:?}");
+    find(&form, "button", &[("type", "submit")]);
+    find(&form, "input", &[("type", "hidden"), ("name", "source"), ("value", "acme")]);
+}
+
+#[test]
+fn form_sits_where_the_marker_is_written() {
+    let site = SiteFixture::new();
+    site.guide("acme", &format!("Before the form.\n\n{{{{ onboard_form() }}}}\n\n{STEPS}\nAfter the steps.\n"));
+    assert_exit(&site.run(&["build"]), 0);
+    let page = site.read("dist/acme/index.html");
+    assert!(!page.contains("onboard_form"), "the marker is published as text");
+    let form = page.find("<form").unwrap();
+    assert!(page.find("Before the form.").unwrap() < form, "form before the text that precedes the marker");
+    assert!(form < page.find("<ol").unwrap(), "form after the steps that follow the marker");
+}
+
+#[test]
+fn form_follows_the_last_step_list_when_unmarked() {
+    let site = SiteFixture::new();
+    site.guide("acme", &format!("{STEPS}\n## Then\n\n1. Wait for the invitation.\n2. Accept it.\n\nClosing words.\n"));
+    assert_exit(&site.run(&["build"]), 0);
+    let page = site.read("dist/acme/index.html");
+    let form = page.find("<form").unwrap();
+    assert!(page.rfind("</ol>").unwrap() < form, "form before the end of the last step list");
+    assert!(form < page.find("Closing words.").unwrap(), "form after the text that follows the steps");
+}
+
+// ---------------------------------------------------------------- the embed
+
+#[test]
+fn embed_is_a_fragment_of_the_same_article_as_the_page() {
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS);
+    assert_exit(&site.run(&["build"]), 0);
+    let embed = site.read("dist/embed/acme.html");
+    assert!(!embed.to_ascii_lowercase().contains("<!doctype"), "the embed has a doctype:\n{embed}");
+    let document_tag = tags(&embed).into_iter().find(|t| matches!(t.name.as_str(), "html" | "head" | "body"));
+    assert!(document_tag.is_none(), "the embed has {document_tag:?}:\n{embed}");
+    assert!(embed.contains("Give the member the <strong>Analyst</strong> role."), "steps missing:\n{embed}");
+    form_html(&embed);
+    let page = site.read("dist/acme/index.html");
+    assert!(page.contains(embed.trim()), "the page does not contain the embed's article");
+}
+
+#[test]
+fn stylesheet_selectors_are_all_scoped_to_guidesite_classes() {
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS);
+    assert_exit(&site.run(&["build"]), 0);
+    let mut css = site.read("dist/static/guidesite.css");
+    while let Some(start) = css.find("/*") {
+        let end = css[start..].find("*/").map_or(css.len(), |e| start + e + 2);
+        css.replace_range(start..end, "");
+    }
+    let mut prelude = String::new();
+    for c in css.chars() {
+        match c {
+            '{' => {
+                let p = prelude.trim();
+                if !p.starts_with('@') {
+                    for selector in p.split(',') {
+                        assert!(selector.trim().starts_with(".guidesite-"), "unscoped selector {selector:?}");
+                    }
+                }
+                prelude.clear();
+            }
+            '}' | ';' => prelude.clear(),
+            c => prelude.push(c),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- the manifest
+
+#[test]
+fn manifest_lists_guides_by_order_then_title_with_their_facts() {
+    let site = four_guides();
+    assert_exit(&site.run(&["build"]), 0);
+    let m = manifest(&site);
+    assert_eq!(m["version"], 1);
+    assert_eq!(m["base_url"], "/");
+    assert_eq!(m["stylesheet"], "/static/guidesite.css");
+    assert!(site.path().join("dist/static/guidesite.css").is_file(), "the stylesheet is not published");
+    assert_eq!(sources(&m), ["zeta", "aardvark", "alpha", "beta"]);
+
+    let alpha = &m["guides"][2];
+    let expected = json!({
+        "source": "alpha",
+        "title": "Alpha access guide",
+        "platform": "Alpha",
+        "summary": format!("Grant {ROLE} access to your Alpha ad account."),
+        "order": 2,
+        "url": "/alpha/",
+        "embed_url": "/embed/alpha.html",
+        "access": {"grantee": GRANTEE, "role": ROLE},
+        "contacts": CONTACTS,
+        "steps": [
+            {"section": "Grant access", "number": 1, "text": "Open the Members page of your ad account."},
+            {"section": "Grant access", "number": 2, "text": "Invite data@example.com as a member."},
+            {"section": "Grant access", "number": 3, "text": "Give the member the Analyst role."},
+        ],
+        "links": [format!("mailto:{GRANTEE}")],
+    });
+    for (key, value) in expected.as_object().unwrap() {
+        assert_eq!(&alpha[key], value, "guide field {key}");
+    }
+    assert_eq!(alpha["onboard"]["portal"], PORTAL);
+    let fields = &alpha["onboard"]["fields"];
+    assert_eq!(fields[0]["name"], "source_ids");
+    assert_eq!(fields[0]["type"], "select");
+    assert_eq!(fields[0]["required"], true);
+    assert_eq!(fields[0]["options"], json!(["client-1", "client-2"]));
+    assert_eq!(fields[1]["name"], "account_id");
+    assert_eq!(fields[1]["type"], "text");
+    assert_eq!(fields[1]["pattern"], "^[0-9]{6,20}$");
+    assert_eq!(fields.as_array().unwrap().len(), 2);
+    assert_eq!(m["guides"][3]["order"], Value::Null);
+}
+
+#[test]
+fn manifest_hash_is_the_sha256_of_each_embed_file() {
+    let site = four_guides();
+    assert_exit(&site.run(&["build"]), 0);
+    for guide in manifest(&site)["guides"].as_array().unwrap() {
+        let source = guide["source"].as_str().unwrap();
+        let embed = std::fs::read(site.path().join(format!("dist/embed/{source}.html"))).unwrap();
+        assert_eq!(guide["hash"], sha256_hex(&embed), "hash of {source}");
+    }
+}
+
+#[test]
+fn base_url_flag_makes_manifest_and_sitemap_urls_absolute() {
+    let site = SiteFixture::new();
+    site.site_yaml("base_url: https://wrong.example.com/\n").guide("acme", STEPS);
+    assert_exit(&site.run(&["build", "--base-url", "https://help.example.com/"]), 0);
+    let m = manifest(&site);
+    assert_eq!(m["base_url"], "https://help.example.com/");
+    assert_eq!(m["stylesheet"], "https://help.example.com/static/guidesite.css");
+    assert_eq!(m["guides"][0]["url"], "https://help.example.com/acme/");
+    assert_eq!(m["guides"][0]["embed_url"], "https://help.example.com/embed/acme.html");
+    let sitemap = site.read("dist/sitemap.xml");
+    assert!(sitemap.contains("<loc>https://help.example.com/acme/</loc>"), "{sitemap}");
+    assert!(!sitemap.contains("wrong.example.com"), "{sitemap}");
+}
+
+#[test]
+fn manifest_validates_against_its_schema_and_broken_copies_do_not() {
+    let site = four_guides();
+    site.site_yaml("onboard: {endpoint: https://portal.example.com/api/onboard}\n")
+        .file("content/bare.md", format!("---\nsource: bare\ntitle: Bare\nplatform: Bare\n---\n{STEPS}"));
+    assert_exit(&site.run(&["build"]), 0);
+    let schema: Value = serde_json::from_str(&site.read("dist/manifest.schema.json")).unwrap();
+    jsonschema::meta::validate(&schema).expect("manifest.schema.json is a valid JSON Schema");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+
+    let good = manifest(&site);
+    assert_eq!(good["guides"].as_array().unwrap().len(), 5);
+    let errors: Vec<String> = validator.iter_errors(&good).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "manifest.json does not match its schema: {errors:#?}");
+
+    type Breakage = fn(&mut Value);
+    let breakages: [(&str, Breakage); 5] = [
+        ("version removed", |m| {
+            m.as_object_mut().unwrap().remove("version");
+        }),
+        ("steps is a string", |m| m["guides"][0]["steps"] = json!("1. do it")),
+        ("hash is a number", |m| m["guides"][0]["hash"] = json!(42)),
+        ("a guide without source", |m| {
+            m["guides"][1].as_object_mut().unwrap().remove("source");
+        }),
+        ("a step number is negative", |m| m["guides"][0]["steps"][0]["number"] = json!(-1)),
+    ];
+    for (what, breakage) in breakages {
+        let mut broken = good.clone();
+        breakage(&mut broken);
+        assert!(!validator.is_valid(&broken), "the schema accepts a manifest with {what}");
+    }
+}
+
+// ---------------------------------------------------------------- determinism, atomicity
+
+#[test]
+fn two_builds_of_the_same_site_are_byte_identical() {
+    let site = four_guides();
+    site.site_yaml("title: Help\nonboard: {endpoint: https://portal.example.com/api/onboard}\n")
+        .guide("meta", &format!("{STEPS}\nSee [Alpha](alpha.md) and ![shot](meta/shot.png).\n"))
+        .file("content/meta/shot.png", b"\x89PNG\r\n\x1a\nnot really")
+        .file("content/meta/more/deep.png", b"deep");
+    // Different thread counts change the order in which parallel work finishes.
+    let first = site.command().env("RAYON_NUM_THREADS", "1").args(["build", "--out", "one"]).output().unwrap();
+    assert_exit(&common::checked(first), 0);
+    let second = site.command().env("RAYON_NUM_THREADS", "8").args(["build", "--out", "two"]).output().unwrap();
+    assert_exit(&common::checked(second), 0);
+    let one = snapshot(&site.path().join("one"));
+    let two = snapshot(&site.path().join("two"));
+    assert!(one.contains_key("meta/more/deep.png") && one.len() > 10, "{:?}", one.keys());
+    assert_eq!(one.keys().collect::<Vec<_>>(), two.keys().collect::<Vec<_>>(), "different file sets");
+    for (path, bytes) in &one {
+        assert!(bytes == &two[path], "{path} differs between two builds");
+    }
+}
+
+#[test]
+fn failed_validation_leaves_the_previous_dist_untouched() {
+    let site = four_guides();
+    assert_exit(&site.run(&["build"]), 0);
+    let before = snapshot(&site.path().join("dist"));
+    site.guide_with("alpha", &[("platfrom", "Alpha")], STEPS);
+    let output = site.run(&["build"]);
+    assert_exit(&output, 1);
+    assert!(stderr(&output).contains("content/alpha.md"), "{}", stderr(&output));
+    assert!(before == snapshot(&site.path().join("dist")), "dist/ changed after a failed build");
+    assert_no_leftovers(site.path());
+}
+
+#[test]
+fn theme_template_errors_exit_2_and_leave_the_previous_dist_untouched() {
+    let site = four_guides();
+    assert_exit(&site.run(&["build"]), 0);
+    let before = snapshot(&site.path().join("dist"));
+    // A template that does not parse, and one that parses but fails to render
+    // (after the staging directory exists).
+    for template in ["{{ broken", "<p>{{ guide.no_such_field.deeper }}</p>"] {
+        site.file("themes/default/templates/embed.html", template);
+        let output = site.run(&["build"]);
+        assert_exit(&output, 2);
+        assert!(stderr(&output).contains("embed.html"), "the error does not name the template: {}", stderr(&output));
+        assert!(before == snapshot(&site.path().join("dist")), "dist/ changed after {template:?}");
+        assert_no_leftovers(site.path());
+    }
+}
+
+// ---------------------------------------------------------------- links and assets
+
+#[test]
+fn relative_links_to_guides_become_site_urls() {
+    let site = SiteFixture::new();
+    site.guide("meta", &format!("{STEPS}\n## Some heading\n\nMore.\n"))
+        .guide("tiktok", &format!("{STEPS}\nSee [Meta](meta.md) and [x](meta.md#some-heading).\n"));
+    assert_exit(&site.run(&["build"]), 0);
+    for file in ["dist/tiktok/index.html", "dist/embed/tiktok.html"] {
+        let html = tags(&site.read(file));
+        find(&html, "a", &[("href", "/meta/")]);
+        find(&html, "a", &[("href", "/meta/#some-heading")]);
+    }
+    find(&tags(&site.read("dist/meta/index.html")), "h2", &[("id", "some-heading")]);
+}
+
+#[test]
+fn an_asset_referenced_by_a_guide_is_copied_and_linked() {
+    let site = SiteFixture::new();
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR fake image bytes \xff\x00";
+    site.guide("tiktok", &format!("{STEPS}\n![shot](tiktok/shot.png)\n")).file("content/tiktok/shot.png", png);
+    assert_exit(&site.run(&["build"]), 0);
+    assert_eq!(std::fs::read(site.path().join("dist/tiktok/shot.png")).unwrap(), png);
+    find(&tags(&site.read("dist/tiktok/index.html")), "img", &[("src", "/tiktok/shot.png"), ("alt", "shot")]);
+}
+
+// ---------------------------------------------------------------- sanitising
+
+#[test]
+fn script_in_the_body_and_front_matter_is_never_published() {
+    let site = SiteFixture::new();
+    let evil = r#"'<script>alert(1)</script> "><img src=x onerror=alert(1)>'"#;
+    let body = format!(
+        "{STEPS}
+<script>alert(1)</script>
+
+<img src=\"https://example.com/x.png\" onerror=\"alert(1)\">
+
+[click](javascript:alert(1))
+
+<a href=\"javascript:alert(1)\">x</a>
+
+<iframe src=\"https://example.com/\"></iframe>
+"
+    );
+    site.guide_with("acme", &[("title", evil), ("summary", evil), ("platform", evil)], &body);
+    assert_exit(&site.run(&["build"]), 0);
+    for file in ["dist/acme/index.html", "dist/embed/acme.html", "dist/index.html"] {
+        let html = site.read(file);
+        assert_no_script(&html, file);
+        assert!(html.contains("&lt;script&gt;"), "{file}: the title is not shown escaped:\n{html}");
+    }
+}
+
+#[test]
+fn onboard_portal_with_a_javascript_url_is_never_published() {
+    let site = SiteFixture::new();
+    site.guide_with("acme", &[("onboard", "\n  portal: javascript:alert(1)\n  fields: []")], STEPS);
+    let output = site.run(&["build"]);
+    // Refusing the guide (exit 1) is as good as publishing no script.
+    if output.status.code() != Some(1) {
+        assert_exit(&output, 0);
+        for file in ["dist/acme/index.html", "dist/embed/acme.html"] {
+            assert_no_script(&site.read(file), file);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- front matter errors
+
+/// The build fails with exit 1 and writes nothing; `check --format json` reports
+/// exactly one error, `code` in `file`, which is returned.
+#[track_caller]
+fn single_error(site: &SiteFixture, code: &str, file: &str) -> Value {
+    let build = site.run(&["build"]);
+    assert_exit(&build, 1);
+    assert!(!site.path().join("dist").exists(), "a failed build wrote dist/");
+    let check = site.run(&["check", "--offline", "--format", "json"]);
+    assert_exit(&check, 1);
+    let report: Value = serde_json::from_slice(&check.stdout).expect("check --format json prints JSON");
+    let errors: Vec<&Value> = report["diagnostics"]
+        .as_array()
+        .expect("a diagnostics array")
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 1, "expected exactly one error: {report:#}");
+    assert_eq!(report["errors"], 1, "{report:#}");
+    let d = errors[0].clone();
+    assert_eq!((d["code"].as_str(), d["file"].as_str()), (Some(code), Some(file)), "{d:#}");
+    d
+}
+
+fn at(d: &Value) -> (u64, u64) {
+    (d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap())
+}
+
+/// A site with one valid guide and `text` as `content/x.md`.
+fn site_with_x(text: &str) -> SiteFixture {
+    let site = SiteFixture::new();
+    site.guide("ok", STEPS).file("content/x.md", text);
+    site
+}
+
+#[test]
+fn guide_without_front_matter_is_frontmatter_missing_at_1_1() {
+    let site = site_with_x(STEPS);
+    let d = single_error(&site, "frontmatter/missing", "content/x.md");
+    assert_eq!(at(&d), (1, 1));
+}
+
+#[test]
+fn yaml_syntax_error_is_frontmatter_invalid_at_its_line() {
+    let text = guide_text("x", &[("summary", "Grant: access")], STEPS);
+    let site = site_with_x(&text);
+    let d = single_error(&site, "frontmatter/invalid", "content/x.md");
+    // `summary: Grant: access`: the second `:` is the error.
+    assert_eq!(at(&d), (line_of(&text, "summary:") as u64, 15));
+}
+
+#[test]
+fn wrong_type_is_frontmatter_invalid_at_the_value() {
+    let text = guide_text("x", &[("order", "ten")], STEPS);
+    let site = site_with_x(&text);
+    let d = single_error(&site, "frontmatter/invalid", "content/x.md");
+    assert_eq!(at(&d), (line_of(&text, "order: ten") as u64, 8));
+}
+
+#[test]
+#[ignore = "bug: a missing required key is reported at the last top-level key (`onboard:`), not at the mapping start"]
+fn missing_title_is_frontmatter_invalid_at_the_start_of_the_front_matter() {
+    let site = site_with_x(&without_line(&guide_text("x", &[], STEPS), "title:"));
+    let d = single_error(&site, "frontmatter/invalid", "content/x.md");
+    assert!(d["message"].as_str().unwrap().contains("title"), "{d:#}");
+    // The opening fence or the mapping's first key; not some unrelated key.
+    assert!(matches!(at(&d), (1, 1) | (2, 1)), "missing `title` reported at {:?}: {d:#}", at(&d));
+}
+
+#[test]
+fn bad_source_id_is_frontmatter_invalid_at_the_value() {
+    let site = site_with_x(&guide_text("TikTok", &[], STEPS));
+    let d = single_error(&site, "frontmatter/invalid", "content/x.md");
+    assert_eq!(at(&d), (2, 9));
+    assert!(d["message"].as_str().unwrap().contains("TikTok"), "{d:#}");
+}
+
+#[test]
+fn unknown_key_is_frontmatter_unknown_key_with_a_suggestion() {
+    let text = guide_text("x", &[("platfrom", "X")], STEPS);
+    let site = site_with_x(&text);
+    let d = single_error(&site, "frontmatter/unknown-key", "content/x.md");
+    assert_eq!(at(&d), (line_of(&text, "platfrom:") as u64, 1));
+    assert!(d["message"].as_str().unwrap().contains("did you mean `platform`"), "{d:#}");
+}
+
+#[test]
+fn duplicate_source_is_reported_on_the_second_file() {
+    let site = SiteFixture::new();
+    site.file("content/a.md", guide_text("dup", &[], STEPS)).file("content/b.md", guide_text("dup", &[], STEPS));
+    let d = single_error(&site, "frontmatter/duplicate-source", "content/b.md");
+    assert_eq!(at(&d), (2, 9));
+    assert!(d["message"].as_str().unwrap().contains("content/a.md"), "{d:#}");
+}
+
+// ---------------------------------------------------------------- unreadable content
+
+#[test]
+fn non_utf8_guide_exits_2_naming_file_line_and_column() {
+    let prefix = format!("{}\nSome text ", guide_text("x", &[], STEPS));
+    let mut bytes = prefix.clone().into_bytes();
+    bytes.extend_from_slice(b"\xff\xfe and more.\n");
+    let site = SiteFixture::new();
+    site.file("content/x.md", bytes);
+    let output = site.run(&["build"]);
+    assert_exit(&output, 2);
+    let line = prefix.matches('\n').count() + 1;
+    let column = prefix.rsplit('\n').next().unwrap().chars().count() + 1;
+    let expected = format!("content/x.md:{line}:{column}");
+    assert!(stderr(&output).contains(&expected), "stderr lacks {expected}: {}", stderr(&output));
+    assert!(!site.path().join("dist").exists());
+}
+
+#[test]
+#[cfg(unix)]
+#[ignore = "bug: content/*.md symlinks are skipped silently (dangling or not); exit 0"]
+fn unreadable_guide_exits_2_naming_the_file() {
+    // Root reads anything, so "unreadable" is a guide that is a dangling symlink.
+    let site = SiteFixture::new();
+    site.guide("ok", STEPS);
+    std::os::unix::fs::symlink("missing.md", site.path().join("content/x.md")).unwrap();
+    let output = site.run(&["build"]);
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("content/x.md"), "stderr does not name the file: {}", stderr(&output));
+    assert!(!site.path().join("dist").exists());
+}
+
+// ---------------------------------------------------------------- command line
+
+#[test]
+fn drafts_are_skipped_unless_asked_for() {
+    let site = SiteFixture::new();
+    site.guide("live", STEPS).guide_with("wip", &[("draft", "true")], STEPS);
+    assert_exit(&site.run(&["build"]), 0);
+    assert!(!site.path().join("dist/wip").exists(), "a draft was published");
+    assert!(!site.path().join("dist/embed/wip.html").exists(), "a draft's embed was published");
+    assert_eq!(sources(&manifest(&site)), ["live"]);
+    assert!(!site.read("dist/index.html").contains("Wip access guide"));
+    assert!(!site.read("dist/sitemap.xml").contains("/wip/"));
+
+    assert_exit(&site.run(&["build", "--drafts"]), 0);
+    assert!(site.path().join("dist/wip/index.html").is_file());
+    assert!(site.path().join("dist/embed/wip.html").is_file());
+    assert_eq!(sources(&manifest(&site)), ["live", "wip"]);
+}
+
+#[test]
+fn out_flag_writes_to_that_folder_relative_to_the_root() {
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS);
+    assert_exit(&site.run(&["build", "--out", "other"]), 0);
+    assert!(site.path().join("other/acme/index.html").is_file());
+    assert!(site.path().join("other/manifest.json").is_file());
+    assert!(!site.path().join("dist").exists(), "dist/ written despite --out");
+    assert_no_leftovers(site.path());
+}
+
+#[test]
+#[ignore = "bug: --out content replaces content/ with the build output, deleting every guide; exit 0"]
+fn out_folder_that_holds_the_sources_is_refused() {
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS);
+    let output = site.run(&["build", "--out", "content"]);
+    assert_exit(&output, 2);
+    assert!(site.path().join("content/acme.md").is_file(), "the build deleted the guides");
+}
+
+#[test]
+fn root_flag_works_from_another_working_directory() {
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS);
+    let mut cmd = assert_cmd::Command::cargo_bin("guidesite").unwrap();
+    let output = cmd.current_dir(site.tmp()).args(["--root", "site", "build"]).output().unwrap();
+    assert_exit(&common::checked(output), 0);
+    assert!(site.path().join("dist/acme/index.html").is_file());
+    assert!(!site.tmp().join("dist").exists(), "dist/ written in the working directory");
+}
+
+#[test]
+#[ignore = "bug: a --root that does not exist builds an empty site there (creates it) and exits 0"]
+fn missing_root_exits_2_and_creates_nothing() {
+    let site = SiteFixture::new();
+    let missing = site.tmp().join("no-such-site");
+    let mut cmd = assert_cmd::Command::cargo_bin("guidesite").unwrap();
+    let output = common::checked(cmd.arg("--root").arg(&missing).arg("build").output().unwrap());
+    assert_exit(&output, 2);
+    assert!(!missing.exists(), "build created {}", missing.display());
+}
+
+#[test]
+fn unknown_subcommand_or_flag_exits_2() {
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS);
+    for args in [&["frobnicate"][..], &["build", "--frobnicate"], &["build", "--out"], &[]] {
+        let output = site.run(args);
+        assert_exit(&output, 2);
+        assert!(!output.stderr.is_empty(), "{args:?}: no message");
+    }
+    assert!(!site.path().join("dist").exists());
+}
+
+#[test]
+fn unknown_site_yaml_key_exits_2_with_a_suggestion() {
+    for (yaml, suggestion) in
+        [("titel: Help\n", "did you mean `title`"), ("links:\n  timeout: 3\n", "did you mean `timeout_secs`")]
+    {
+        let site = SiteFixture::new();
+        site.site_yaml(yaml).guide("acme", STEPS);
+        let output = site.run(&["build"]);
+        assert_exit(&output, 2);
+        let err = stderr(&output);
+        assert!(err.contains("site.yaml") && err.contains(suggestion), "{yaml:?}: {err}");
+        assert!(!site.path().join("dist").exists());
+    }
+}

@@ -1,0 +1,150 @@
+//! A throw-away site on disk, and a way to run `guidesite` against it.
+
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// Who a fixture guide's advertiser grants access to, and with what role.
+pub const GRANTEE: &str = "data@example.com";
+pub const ROLE: &str = "Analyst";
+pub const CONTACTS: [&str; 2] = ["ops@example.com", "team@example.com"];
+pub const PORTAL: &str = "https://portal.example.com/onboard";
+
+/// A body that passes every offline rule: an ordered list of steps that names
+/// the grantee as a `mailto:` link and the role in bold.
+pub const STEPS: &str = "## Grant access
+
+1. Open the **Members** page of your ad account.
+2. Invite [data@example.com](mailto:data@example.com) as a member.
+3. Give the member the **Analyst** role.
+";
+
+/// The text of a valid guide with full front matter. `overrides` replace the
+/// value of a key in place, or add the key at the end when it is not there.
+pub fn guide_text(source: &str, overrides: &[(&str, &str)], body: &str) -> String {
+    let platform = capitalise(source);
+    let mut keys: Vec<(String, String)> = [
+        ("source", source.to_string()),
+        ("title", format!("{platform} access guide")),
+        ("platform", platform.clone()),
+        ("summary", format!("Grant {ROLE} access to your {platform} ad account.")),
+        ("access", format!("\n  grantee: {GRANTEE}\n  role: {ROLE}")),
+        ("contacts", format!("[{}]", CONTACTS.join(", "))),
+        (
+            "onboard",
+            format!(
+                "\n  portal: {PORTAL}\n  fields:\n    \
+                 - {{ name: source_ids, label: Client source ids, type: select, placeholder: Select Client Source Ids, required: true, options: [client-1, client-2] }}\n    \
+                 - {{ name: account_id, label: Account Id, type: text, pattern: '^[0-9]{{6,20}}$', required: true, help: The id of your ad account }}"
+            ),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    for (key, value) in overrides {
+        match keys.iter_mut().find(|(k, _)| k == key) {
+            Some(entry) => entry.1 = value.to_string(),
+            None => keys.push((key.to_string(), value.to_string())),
+        }
+    }
+    let mut text = String::from("---\n");
+    for (key, value) in keys {
+        let sep = if value.starts_with('\n') { "" } else { " " };
+        text.push_str(&format!("{key}:{sep}{value}\n"));
+    }
+    text.push_str("---\n");
+    text.push_str(body);
+    text
+}
+
+/// `text` without the lines that start with `prefix`.
+pub fn without_line(text: &str, prefix: &str) -> String {
+    text.split_inclusive('\n').filter(|l| !l.starts_with(prefix)).collect()
+}
+
+/// The 1-based number of the first line of `text` that contains `needle`.
+pub fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle:?} not in text")) + 1
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// A site in a temporary directory: `<tmp>/site`, so tests can also run
+/// `guidesite` from `<tmp>` with a relative `--root site`.
+pub struct SiteFixture {
+    tmp: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl SiteFixture {
+    pub fn new() -> Self {
+        let tmp = tempfile::tempdir().expect("create temp dir");
+        let root = tmp.path().join("site");
+        std::fs::create_dir(&root).expect("create site dir");
+        SiteFixture { tmp, root }
+    }
+
+    /// The site root.
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
+
+    /// The temporary directory holding the site root.
+    pub fn tmp(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// Writes `contents` at `path` (relative to the root), creating folders.
+    pub fn file(&self, path: &str, contents: impl AsRef<[u8]>) -> &Self {
+        let target = self.root.join(path);
+        std::fs::create_dir_all(target.parent().expect("a file has a parent")).expect("create dirs");
+        std::fs::write(&target, contents).unwrap_or_else(|e| panic!("write {}: {e}", target.display()));
+        self
+    }
+
+    pub fn site_yaml(&self, text: &str) -> &Self {
+        self.file("site.yaml", text)
+    }
+
+    /// Writes a valid `content/<source>.md` with full front matter and `body`.
+    pub fn guide(&self, source: &str, body: &str) -> &Self {
+        self.guide_with(source, &[], body)
+    }
+
+    /// Like [`guide`](Self::guide), with front matter keys replaced or added.
+    pub fn guide_with(&self, source: &str, overrides: &[(&str, &str)], body: &str) -> &Self {
+        self.file(&format!("content/{source}.md"), guide_text(source, overrides, body))
+    }
+
+    /// `guidesite --root <root>`, ready for more arguments.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::cargo_bin("guidesite").expect("the guidesite binary is built");
+        cmd.arg("--root").arg(&self.root).env("NO_COLOR", "1");
+        cmd
+    }
+
+    /// Runs `guidesite --root <root> <args>`; never lets a panic pass unnoticed.
+    pub fn run(&self, args: &[&str]) -> Output {
+        checked(self.command().args(args).output().expect("run guidesite"))
+    }
+
+    /// A file below the root as text.
+    pub fn read(&self, path: &str) -> String {
+        let target = self.root.join(path);
+        std::fs::read_to_string(&target).unwrap_or_else(|e| panic!("read {}: {e}", target.display()))
+    }
+}
+
+/// Fails the test if the process panicked; returns the output otherwise.
+pub fn checked(output: Output) -> Output {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "guidesite panicked:\n{stderr}");
+    output
+}
