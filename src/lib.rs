@@ -40,6 +40,10 @@ pub enum Error {
     Links(#[from] links::LinkError),
     #[error(transparent)]
     Resolver(#[from] email_domains::ResolverError),
+    #[error("site root {} is not a folder", .0.display())]
+    Root(PathBuf),
+    #[error("refusing to build into {}: {reason}", path.display())]
+    UnsafeOut { path: PathBuf, reason: &'static str },
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
 }
@@ -129,6 +133,7 @@ pub struct BuildReport {
 /// Validates, then renders the site into `out` atomically.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     let root = &options.root;
+    let out = safe_output_dir(root, &options.out)?;
     let config = SiteConfig::load(root)?.with_base_url(options.base_url.as_deref());
     let theme = Theme::load(root, &config.theme)?;
     let analysis = analyse(root, config, options.drafts, options.validate)?;
@@ -145,7 +150,6 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
             .zip(analysis.rendered)
             .map(|(guide, rendered)| Page { guide, rendered })
             .collect();
-        let out = root.join(&options.out);
         site::output::write_atomically(&out, |sink| {
             site::write_site(
                 &analysis.config,
@@ -161,6 +165,58 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     }
     report.diagnostics = analysis.diagnostics;
     Ok(report)
+}
+
+fn ensure_root(root: &Path) -> Result<(), Error> {
+    if root.is_dir() {
+        Ok(())
+    } else {
+        Err(Error::Root(root.to_path_buf()))
+    }
+}
+
+/// `root.join(out)`, unless replacing it could destroy the site's sources or
+/// anything that is not an earlier build (the swap deletes the old folder).
+fn safe_output_dir(root: &Path, out: &Path) -> Result<PathBuf, Error> {
+    ensure_root(root)?;
+    let root = std::path::absolute(root).map_err(|_| Error::Root(root.to_path_buf()))?;
+    let mut path = PathBuf::new();
+    for part in root.join(out).components() {
+        match part {
+            std::path::Component::ParentDir => {
+                path.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => path.push(other),
+        }
+    }
+    let refuse = |reason| {
+        Err(Error::UnsafeOut {
+            path: path.clone(),
+            reason,
+        })
+    };
+    if root.starts_with(&path) {
+        return refuse("it holds the site itself");
+    }
+    if ["content", "themes", "site.yaml", ".git"]
+        .iter()
+        .any(|p| path.starts_with(root.join(p)))
+    {
+        return refuse("it holds the site's sources");
+    }
+    if path.exists() && !path.is_dir() {
+        return refuse("it is not a folder");
+    }
+    let is_empty = || {
+        std::fs::read_dir(&path)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false)
+    };
+    if path.is_dir() && !path.join("manifest.json").is_file() && !is_empty() {
+        return refuse("it is not empty and holds no earlier build (no manifest.json)");
+    }
+    Ok(path)
 }
 
 /// What `guidesite check` was asked to do.
@@ -183,6 +239,7 @@ pub struct CheckReport {
 
 /// All validation of the site, drafts included; the network unless offline.
 pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
+    ensure_root(&options.root)?;
     let config = SiteConfig::load(&options.root)?;
     let mut analysis = analyse(&options.root, config, true, true)?;
     if options.offline {

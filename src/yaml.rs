@@ -46,9 +46,20 @@ fn convert(err: &Error) -> YamlError {
                 column,
             }
         }
+        // serde only notices a missing key at the mapping's end; point at
+        // its start, where the key belongs, rather than at the last key.
+        Error::SerdeMissingField { field, .. } => YamlError {
+            unknown_key: false,
+            message: format!("missing required key `{field}`"),
+            line: 1,
+            column: 1,
+        },
         other => YamlError {
             unknown_key: false,
-            message: UserMessageFormatter.format_message(other).into_owned(),
+            message: UserMessageFormatter
+                .format_message(other)
+                .replace("i64", "an integer")
+                .replace("u64", "a non-negative integer"),
             line,
             column,
         },

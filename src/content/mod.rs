@@ -87,6 +87,16 @@ pub fn load(root: &Path, config: &SiteConfig) -> Result<Content, LoadError> {
                 .into_io_error()
                 .unwrap_or_else(|| std::io::Error::other("filesystem loop")),
         })?;
+        // Links were followed, so a symlink left here points nowhere.
+        if entry.file_type().is_symlink() {
+            return Err(LoadError::Io {
+                path: entry.into_path(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "symbolic link to a missing file",
+                ),
+            });
+        }
         if !entry.file_type().is_file() {
             continue;
         }

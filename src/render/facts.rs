@@ -58,6 +58,9 @@ pub enum LinkKind {
 pub struct Link {
     /// The destination as written.
     pub dest: String,
+    /// What the published page links to: site-relative links resolved,
+    /// `None` for destinations sanitising removes (`javascript:`, `data:` …).
+    pub href: Option<String>,
     /// Visible text (for images, the alt text).
     pub text: String,
     pub kind: LinkKind,

@@ -125,6 +125,7 @@ struct ListFrame {
 
 struct OpenLink {
     dest: String,
+    href: Option<String>,
     kind: LinkKind,
     span: Range<usize>,
     text: String,
@@ -269,6 +270,7 @@ impl<'a> Walker<'a> {
                     };
                     let href = self.links.resolve(&dest).unwrap_or(dest.clone());
                     self.open_links.push(OpenLink {
+                        href: publishable(&href).then(|| href.clone()),
                         dest,
                         kind: LinkKind::Markdown,
                         span: self.file_span(&range),
@@ -298,6 +300,7 @@ impl<'a> Walker<'a> {
                         .resolve(&dest_url)
                         .unwrap_or(dest_url.to_string());
                     self.open_links.push(OpenLink {
+                        href: publishable(&href).then(|| href.clone()),
                         dest: dest_url.to_string(),
                         kind: LinkKind::Image,
                         span: self.file_span(&range),
@@ -317,6 +320,7 @@ impl<'a> Walker<'a> {
                     if let Some(open) = self.open_links.pop() {
                         self.facts.links.push(Link {
                             dest: open.dest,
+                            href: open.href,
                             text: collapse_whitespace(&open.text),
                             kind: open.kind,
                             span: open.span,
@@ -482,13 +486,25 @@ impl<'a> Walker<'a> {
                 continue;
             };
             let whole = caps.get(0).expect("group 0 always matches");
+            let dest = url.as_str().to_string();
             self.facts.links.push(Link {
-                dest: url.as_str().to_string(),
+                href: publishable(&dest).then(|| self.links.resolve(&dest).unwrap_or(dest.clone())),
+                dest,
                 text: String::new(),
                 kind: LinkKind::Html,
                 span: start + whole.start()..start + whole.end(),
             });
         }
+    }
+}
+
+/// Whether the sanitiser keeps a destination: http(s), mailto, or relative.
+fn publishable(dest: &str) -> bool {
+    match dest.split_once(':') {
+        Some((scheme, _)) if !scheme.contains(['/', '?', '#']) => ["http", "https", "mailto"]
+            .iter()
+            .any(|s| scheme.eq_ignore_ascii_case(s)),
+        _ => true,
     }
 }
 

@@ -21,6 +21,7 @@ pub struct Manifest {
 
 /// One data source's guide.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ManifestGuide {
     pub source: String,
     pub title: String,
@@ -38,17 +39,20 @@ pub struct ManifestGuide {
     pub contacts: Vec<String>,
     pub onboard: Option<ManifestOnboard>,
     pub steps: Vec<ManifestStep>,
-    /// Every distinct link destination of the guide, as published, in order.
+    /// Every distinct link of the guide as an absolute URL (or `mailto:`), in
+    /// order; destinations the sanitiser drops (`javascript:` …) are left out.
     pub links: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ManifestAccess {
     pub grantee: String,
     pub role: String,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ManifestOnboard {
     /// The portal page where onboarding happens.
     pub portal: String,
@@ -59,6 +63,7 @@ pub struct ManifestOnboard {
 
 /// One form control, as the theme renders it.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ManifestField {
     pub name: String,
     pub label: String,
@@ -74,6 +79,7 @@ pub struct ManifestField {
 
 /// One step of the guide.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ManifestStep {
     /// The heading the step sits under.
     pub section: Option<String>,

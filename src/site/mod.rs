@@ -39,6 +39,8 @@ pub enum SiteError {
     },
     #[error(transparent)]
     Output(#[from] output::OutputError),
+    #[error("{0} would overwrite a generated page: rename or move it")]
+    AssetCollision(String),
     #[error("cannot read asset {path}: {source}")]
     Asset {
         path: String,
@@ -137,6 +139,14 @@ pub fn write_site(
         put(&format!("static/{path}"), bytes)?;
     }
     for asset in &content.assets {
+        let generated = asset.starts_with("static/")
+            || asset.starts_with("embed/")
+            || guides
+                .iter()
+                .any(|g| *asset == format!("{}/index.html", g.source));
+        if generated {
+            return Err(SiteError::AssetCollision(format!("content/{asset}")));
+        }
         let from = content_root.join(asset);
         let bytes = std::fs::read(&from).map_err(|source| SiteError::Asset {
             path: format!("content/{asset}"),
@@ -163,10 +173,16 @@ fn manifest_entry(config: &SiteConfig, page: &Page) -> ManifestGuide {
     let front = &page.guide.front;
     let source = page.guide.source();
     let facts = &page.rendered.facts;
+    let page_url = format!("{}{source}/", config.base_url);
     let mut links: Vec<String> = Vec::new();
-    for link in &facts.links {
-        if !links.contains(&link.dest) {
-            links.push(link.dest.clone());
+    for href in facts.links.iter().filter_map(|l| l.href.as_deref()) {
+        let url = if href.starts_with('#') {
+            format!("{page_url}{href}")
+        } else {
+            href.to_string()
+        };
+        if !links.contains(&url) {
+            links.push(url);
         }
     }
     ManifestGuide {
@@ -175,7 +191,7 @@ fn manifest_entry(config: &SiteConfig, page: &Page) -> ManifestGuide {
         platform: front.platform.clone(),
         summary: front.summary.clone(),
         order: front.order,
-        url: format!("{}{source}/", config.base_url),
+        url: page_url.clone(),
         embed_url: format!("{}embed/{source}.html", config.base_url),
         hash: String::new(),
         access: front.access.as_ref().map(|a| ManifestAccess {
