@@ -46,14 +46,18 @@ fn convert(err: &Error) -> YamlError {
                 column,
             }
         }
-        // serde only notices a missing key at the mapping's end; point at
-        // its start, where the key belongs, rather than at the last key.
-        Error::SerdeMissingField { field, .. } => YamlError {
-            unknown_key: false,
-            message: format!("missing required key `{field}`"),
-            line: 1,
-            column: 1,
-        },
+        // serde notices a missing key at its mapping's last key. For a nested
+        // mapping that is close enough; for the top level, which spans the
+        // whole block, point at its start rather than at an unrelated key.
+        Error::SerdeMissingField { field, .. } => {
+            let top_level = column == 1;
+            YamlError {
+                unknown_key: false,
+                message: format!("missing required key `{field}`"),
+                line: if top_level { 1 } else { line },
+                column,
+            }
+        }
         other => YamlError {
             unknown_key: false,
             message: UserMessageFormatter

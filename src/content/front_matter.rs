@@ -23,9 +23,15 @@ pub enum SplitError {
 
 /// Finds the `---` fenced YAML block at the very start of `text`.
 pub fn split(text: &str) -> Result<Split, SplitError> {
+    // Editors on Windows may start the file with a byte order mark.
+    let bom = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
     let after_open = ["---\n", "---\r\n"]
         .iter()
-        .find_map(|fence| text.strip_prefix(fence).map(|_| fence.len()))
+        .find_map(|fence| text[bom..].strip_prefix(fence).map(|_| bom + fence.len()))
         .ok_or(SplitError::Missing)?;
     let mut line_start = after_open;
     for line in text[after_open..].split_inclusive('\n') {
@@ -137,6 +143,13 @@ mod tests {
         let s = split(text).unwrap();
         assert!(s.yaml.is_empty());
         assert_eq!(&text[s.body_offset..], "body");
+    }
+
+    #[test]
+    fn split_skips_a_byte_order_mark() {
+        let text = "\u{feff}---\nsource: a\n---\nbody";
+        let s = split(text).unwrap();
+        assert_eq!(&text[s.yaml.clone()], "source: a\n");
     }
 
     #[test]

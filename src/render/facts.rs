@@ -3,6 +3,10 @@
 
 use std::ops::Range;
 
+/// What looks like an e-mail address in text. Deliberately loose (a stray
+/// backslash is kept): the e-mail rules decide what is well-formed.
+pub const ADDRESS_PATTERN: &str = r"[A-Za-z0-9._%+\-\\]+@[A-Za-z0-9.\-_]*[A-Za-z0-9]";
+
 /// Everything the rules and the manifest need to know about a guide's body.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {

@@ -145,6 +145,7 @@ struct Walker<'a> {
     step: Option<Step>,
     open_links: Vec<OpenLink>,
     in_code_block: bool,
+    in_html_comment: bool,
     section: Option<String>,
     form_at: Option<usize>,
     last_step_list_end: Option<usize>,
@@ -170,6 +171,7 @@ impl<'a> Walker<'a> {
             step: None,
             open_links: Vec::new(),
             in_code_block: false,
+            in_html_comment: false,
             section: None,
             form_at: None,
             last_step_list_end: None,
@@ -342,7 +344,7 @@ impl<'a> Walker<'a> {
                     self.out.push(Event::Code(code));
                 }
                 Event::Html(ref html) | Event::InlineHtml(ref html) => {
-                    self.html_links(html, &range);
+                    self.html(html, &range);
                     self.out.push(event);
                 }
                 Event::SoftBreak | Event::HardBreak => {
@@ -406,6 +408,10 @@ impl<'a> Walker<'a> {
         let frame = self.lists.last_mut().expect("one list is open");
         let number = frame.next_number;
         frame.next_number += 1;
+        // A list may be indented up to three spaces: the step starts at its marker.
+        let indent =
+            self.body[range.start..].len() - self.body[range.start..].trim_start_matches(' ').len();
+        let range = range.start + indent..range.end.max(range.start + indent);
         let written_number = leading_number(&self.body[range.start..]);
         // `<section>-step-<n>` stays stable when other sections change.
         let id = match self.facts.headings.last() {
@@ -479,9 +485,17 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn html_links(&mut self, html: &str, range: &Range<usize>) {
+    /// Raw HTML: its links (outside comments, which nothing renders) and
+    /// whether it shows an image in a step.
+    fn html(&mut self, html: &str, range: &Range<usize>) {
         let start = self.offset + range.start;
-        for caps in self.renderer.html_url.captures_iter(html) {
+        let visible = self.blank_comments(html);
+        if let Some(step) = self.step.as_mut()
+            && visible.to_ascii_lowercase().contains("<img")
+        {
+            step.has_image = true;
+        }
+        for caps in self.renderer.html_url.captures_iter(&visible) {
             let Some(url) = caps.get(1).or(caps.get(2)).or(caps.get(3)) else {
                 continue;
             };
@@ -505,6 +519,42 @@ fn publishable(dest: &str) -> bool {
             .iter()
             .any(|s| scheme.eq_ignore_ascii_case(s)),
         _ => true,
+    }
+}
+
+impl Walker<'_> {
+    /// `html` with comments blanked out (same length, so offsets hold); a
+    /// comment may span several HTML events.
+    fn blank_comments(&mut self, html: &str) -> String {
+        let mut out = String::with_capacity(html.len());
+        let mut rest = html;
+        while !rest.is_empty() {
+            let marker = if self.in_html_comment { "-->" } else { "<!--" };
+            let (before, after, found) = match rest.find(marker) {
+                Some(i) => (&rest[..i + marker.len()], &rest[i + marker.len()..], true),
+                None => (rest, "", false),
+            };
+            if self.in_html_comment {
+                for c in before.chars() {
+                    let blank = if c == '\n' {
+                        "\n"
+                    } else {
+                        &"    "[..c.len_utf8()]
+                    };
+                    out.push_str(blank);
+                }
+            } else {
+                out.push_str(&before[..before.len() - if found { marker.len() } else { 0 }]);
+                if found {
+                    out.push_str("    ");
+                }
+            }
+            if found {
+                self.in_html_comment = !self.in_html_comment;
+            }
+            rest = after;
+        }
+        out
     }
 }
 

@@ -10,6 +10,10 @@ use crate::render::facts::{EmailContext, Facts, LinkKind};
 
 use super::GuideCtx;
 
+static ADDRESS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(crate::render::facts::ADDRESS_PATTERN).expect("valid regex")
+});
+
 pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
     let mut findings = Vec::new();
     let front = &ctx.guide.front;
@@ -42,7 +46,9 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
         };
         findings.extend(invalid(ctx, target, link.span.clone()));
         let text = link.text.trim();
-        if text.contains('@') && !text.eq_ignore_ascii_case(target) {
+        // "Write to ops@x.com" is fine; text showing another address is not.
+        let shown: Vec<&str> = ADDRESS.find_iter(text).map(|m| m.as_str()).collect();
+        if !shown.is_empty() && !shown.iter().any(|a| a.eq_ignore_ascii_case(target)) {
             findings.push(Finding::new(
                 Code::EmailMismatch,
                 link.span.clone(),
@@ -61,7 +67,10 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
         body_addresses.push((mention.address.clone(), mention.span.clone()));
     }
     for (address, span) in body_addresses {
-        if is_valid_address(&address) && !known.contains(&address.to_lowercase()) {
+        let reported_invalid = findings
+            .iter()
+            .any(|f| f.code == Code::EmailInvalid && f.span == span);
+        if !reported_invalid && !known.contains(&address.to_lowercase()) {
             findings.push(Finding::new(
                 Code::EmailUnknown,
                 span,

@@ -21,10 +21,12 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
             findings.push(Finding::new(
                 Code::LinkPlaceholder,
                 link.span.clone(),
-                format!(
-                    "{what} `{}` points nowhere (`{dest}`): give it a real target",
-                    link.text
-                ),
+                match link.text.as_str() {
+                    "" => format!("{what} points nowhere (`{dest}`): give it a real target"),
+                    text => {
+                        format!("{what} `{text}` points nowhere (`{dest}`): give it a real target")
+                    }
+                },
             ));
             continue;
         }
@@ -74,7 +76,9 @@ fn anchor(
     anchors: &[String],
     page: &str,
 ) -> Option<Finding> {
-    if anchors.iter().any(|a| a == fragment) {
+    // Browsers percent-decode a fragment before looking for the id.
+    let decoded = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy();
+    if anchors.iter().any(|a| *a == decoded) {
         return None;
     }
     let names: Vec<&str> = anchors.iter().map(String::as_str).collect();

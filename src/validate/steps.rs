@@ -29,14 +29,16 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
         let items: Vec<&Step> = steps.iter().filter(|s| s.list == list).collect();
         findings.extend(numbering(ctx, &items));
     }
-    if let Some(access) = &ctx.guide.front.access {
+    // Without steps, "no step names the grantee" would only repeat steps/missing.
+    if let Some(access) = ctx
+        .guide
+        .front
+        .access
+        .as_ref()
+        .filter(|_| !steps.is_empty())
+    {
         let yaml = ctx.guide.yaml_offset;
-        let named = |needle: &str| {
-            let needle = needle.to_lowercase();
-            steps
-                .iter()
-                .any(|s| s.text.to_lowercase().contains(&needle))
-        };
+        let named = |needle: &str| steps.iter().any(|s| names(&s.text, needle));
         if !named(&access.grantee.value) {
             findings.push(Finding::new(
                 Code::StepsGranteeMissing,
@@ -59,6 +61,27 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// Whether `text` names `needle` as a whole word or address (ignoring case):
+/// `Admin` is not named by "Administrator", nor `data@x.com` by `bigdata@x.com`.
+fn names(text: &str, needle: &str) -> bool {
+    let (text, needle) = (text.to_lowercase(), needle.to_lowercase());
+    let part_of_word = |c: char| c.is_alphanumeric() || "._%+-@".contains(c);
+    text.match_indices(&needle).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + needle.len()..].chars().next();
+        // A sentence may end right after the word: "… to data@x.com."
+        let after_ok = match after {
+            Some('.') => text[at + needle.len() + 1..]
+                .chars()
+                .next()
+                .is_none_or(|c| !part_of_word(c)),
+            Some(c) => !part_of_word(c),
+            None => true,
+        };
+        before.is_none_or(|c| !part_of_word(c)) && after_ok
+    })
 }
 
 /// Written numbers must count up by one from the list's start. Writing every
@@ -90,4 +113,18 @@ fn marker_span(ctx: &GuideCtx, step: &Step) -> std::ops::Range<usize> {
     let source = &ctx.guide.text[step.span.clone()];
     let len = source.find(['.', ')']).map_or(0, |i| i + 1);
     step.span.start..step.span.start + len
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names;
+
+    #[test]
+    fn names_whole_words_and_addresses_only() {
+        assert!(names("Give the role **Analyst**.", "analyst"));
+        assert!(names("Invite data@x.com.", "data@x.com"));
+        assert!(!names("Invite bigdata@x.com", "data@x.com"));
+        assert!(!names("Invite data@x.com.au", "data@x.com"));
+        assert!(!names("Administrator", "Admin"));
+    }
 }
