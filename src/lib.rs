@@ -11,6 +11,8 @@ pub mod diag;
 pub mod email_domains;
 pub mod links;
 pub mod render;
+pub mod scaffold;
+pub mod serve;
 pub mod site;
 pub mod validate;
 mod yaml;
@@ -147,7 +149,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
             .content
             .guides
             .iter()
-            .zip(analysis.rendered)
+            .zip(&analysis.rendered)
             .map(|(guide, rendered)| Page { guide, rendered })
             .collect();
         site::output::write_atomically(&out, |sink| {

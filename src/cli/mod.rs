@@ -57,6 +57,23 @@ pub enum Command {
         #[arg(long)]
         no_cache: bool,
     },
+    /// Serve the site from memory, rebuilding and reloading on change.
+    Serve {
+        /// Address to listen on; loopback unless told otherwise.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Port to listen on; 0 picks a free one.
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+    },
+    /// Scaffold content/<source>.md for a new data source.
+    New {
+        /// The data source id: lowercase letters, digits and `-`.
+        source: String,
+        /// Display name of the platform (default: the source id, title-cased).
+        #[arg(long)]
+        platform: Option<String>,
+    },
 }
 
 /// Runs the parsed command; returns the process exit code.
@@ -92,6 +109,22 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 report.guides,
                 out.display(),
                 started.elapsed().as_millis()
+            );
+            Ok(EXIT_OK)
+        }
+        Command::Serve { bind, port } => {
+            crate::serve::run(crate::serve::ServeOptions {
+                root: cli.root,
+                bind,
+                port,
+            })?;
+            Ok(EXIT_OK)
+        }
+        Command::New { source, platform } => {
+            let path = crate::scaffold::create(&cli.root, &source, platform.as_deref())?;
+            eprintln!(
+                "wrote {}: replace every TODO, then run `guidesite check --offline`",
+                path.display()
             );
             Ok(EXIT_OK)
         }

@@ -135,12 +135,14 @@ pub(crate) fn relative_slash_path(base: &Path, path: &Path) -> String {
         .join("/")
 }
 
-enum Parsed {
+/// A guide file, read: a guide, or the one diagnostic why it is not one.
+pub enum Parsed {
     Guide(Box<Guide>),
     Invalid(Diagnostic),
 }
 
-fn read_guide(root: &Path, path: &Path, config: &SiteConfig) -> Result<Parsed, LoadError> {
+/// Reads and parses one guide file.
+pub fn read_guide(root: &Path, path: &Path, config: &SiteConfig) -> Result<Parsed, LoadError> {
     let file = relative_slash_path(root, path);
     let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
         path: path.to_path_buf(),

@@ -50,11 +50,15 @@ pub enum Target<'a> {
 }
 
 impl<'a> SiteLinks<'a> {
-    pub fn new(base_url: &'a str, guides: &'a [Guide], assets: &'a BTreeSet<String>) -> Self {
+    pub fn new(
+        base_url: &'a str,
+        guides: impl IntoIterator<Item = &'a Guide>,
+        assets: &'a BTreeSet<String>,
+    ) -> Self {
         SiteLinks {
             base_url,
             guides: guides
-                .iter()
+                .into_iter()
                 .map(|g| (g.stem.as_str(), g.source()))
                 .collect(),
             assets,

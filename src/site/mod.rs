@@ -5,6 +5,9 @@ pub mod manifest;
 pub mod output;
 pub mod templates;
 
+use std::collections::HashSet;
+use std::path::Path;
+
 use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -24,7 +27,7 @@ pub const STYLESHEET: &str = "static/guidesite.css";
 /// A guide ready to publish: its source and its rendering.
 pub struct Page<'a> {
     pub guide: &'a Guide,
-    pub rendered: Rendered,
+    pub rendered: &'a Rendered,
 }
 
 /// Output could not be produced.
@@ -72,50 +75,129 @@ struct IndexContext<'a> {
     guides: &'a [ManifestGuide],
 }
 
-/// Renders and writes the whole site. Pages are rendered in parallel; the
-/// manifest, index and sitemap list guides by `order`, then title.
-pub fn write_site(
-    config: &SiteConfig,
-    theme: &Theme,
-    content: &Content,
-    pages: &[Page],
-    content_root: &std::path::Path,
-    sink: &dyn Sink,
-) -> Result<Manifest, SiteError> {
-    let site = SiteView {
-        title: &config.title,
-        base_url: &config.base_url,
-        language: &config.language,
-        stylesheet: format!("{}{STYLESHEET}", config.base_url),
-    };
-    let put = |path: &str, bytes: &[u8]| {
-        sink.write(path, bytes).map_err(|source| SiteError::Write {
-            path: path.to_string(),
-            source,
-        })
-    };
+/// One output file: its path under the output folder and its bytes.
+pub type OutputFile = (String, Vec<u8>);
 
-    let mut guides: Vec<ManifestGuide> = pages
-        .par_iter()
-        .map(|page| {
-            let mut entry = manifest_entry(config, page);
-            let mut context = GuideContext {
-                site: &site,
-                guide: &entry,
-                body_before_form: &page.rendered.body.before_form,
-                body_after_form: &page.rendered.body.after_form,
-            };
-            let embed = theme.render("embed.html", &context)?;
-            let hash = hex(&Sha256::digest(embed.as_bytes()));
-            context.guide = &entry;
-            let page_html = theme.render("guide.html", &context)?;
-            let source = page.guide.source();
-            put(&format!("embed/{source}.html"), embed.as_bytes())?;
-            put(&format!("{source}/index.html"), page_html.as_bytes())?;
-            entry.hash = hash;
-            Ok(entry)
-        })
-        .collect::<Result<_, SiteError>>()?;
+/// Renders output files with a theme; `build` writes them all, `serve`
+/// re-renders only what a change affects.
+pub struct SiteRenderer<'a> {
+    config: &'a SiteConfig,
+    theme: &'a Theme,
+    site: SiteView<'a>,
+}
+
+impl<'a> SiteRenderer<'a> {
+    pub fn new(config: &'a SiteConfig, theme: &'a Theme) -> Self {
+        SiteRenderer {
+            config,
+            theme,
+            site: SiteView {
+                title: &config.title,
+                base_url: &config.base_url,
+                language: &config.language,
+                stylesheet: format!("{}{STYLESHEET}", config.base_url),
+            },
+        }
+    }
+
+    /// A guide's page and embed, and its manifest entry (hash filled in).
+    pub fn guide(&self, page: &Page) -> Result<(ManifestGuide, [OutputFile; 2]), SiteError> {
+        let mut entry = manifest_entry(self.config, page);
+        let context = GuideContext {
+            site: &self.site,
+            guide: &entry,
+            body_before_form: &page.rendered.body.before_form,
+            body_after_form: &page.rendered.body.after_form,
+        };
+        let embed = self.theme.render("embed.html", &context)?;
+        let page_html = self.theme.render("guide.html", &context)?;
+        entry.hash = hex(&Sha256::digest(embed.as_bytes()));
+        let source = page.guide.source();
+        Ok((
+            entry,
+            [
+                (format!("embed/{source}.html"), embed.into_bytes()),
+                (format!("{source}/index.html"), page_html.into_bytes()),
+            ],
+        ))
+    }
+
+    /// Everything that lists all guides: index, 404, sitemap, manifest and
+    /// its schema. `guides` must be in index order ([`sort_guides`]).
+    pub fn listings(
+        &self,
+        guides: Vec<ManifestGuide>,
+    ) -> Result<(Manifest, Vec<OutputFile>), SiteError> {
+        let index = IndexContext {
+            site: &self.site,
+            guides: &guides,
+        };
+        let mut files = vec![
+            (
+                "index.html".to_string(),
+                self.theme.render("index.html", &index)?.into_bytes(),
+            ),
+            (
+                "404.html".to_string(),
+                self.theme.render("404.html", &index)?.into_bytes(),
+            ),
+            (
+                "sitemap.xml".to_string(),
+                self.theme.render("sitemap.xml", &index)?.into_bytes(),
+            ),
+            (
+                "manifest.schema.json".to_string(),
+                manifest::schema_json().into_bytes(),
+            ),
+        ];
+        let manifest = Manifest {
+            version: manifest::MANIFEST_VERSION,
+            base_url: self.config.base_url.clone(),
+            stylesheet: self.site.stylesheet.clone(),
+            guides,
+        };
+        let mut json =
+            serde_json::to_string_pretty(&manifest).expect("the manifest always serialises");
+        json.push('\n');
+        files.push(("manifest.json".to_string(), json.into_bytes()));
+        Ok((manifest, files))
+    }
+
+    /// The theme's static files and the guides' assets.
+    pub fn statics(
+        &self,
+        content: &Content,
+        content_root: &Path,
+    ) -> Result<Vec<OutputFile>, SiteError> {
+        let mut files: Vec<OutputFile> = self
+            .theme
+            .static_files
+            .iter()
+            .map(|(path, bytes)| (format!("static/{path}"), bytes.clone()))
+            .collect();
+        let sources: HashSet<&str> = content.guides.iter().map(|g| g.source()).collect();
+        for asset in &content.assets {
+            let generated = asset.starts_with("static/")
+                || asset.starts_with("embed/")
+                || asset
+                    .strip_suffix("/index.html")
+                    .is_some_and(|dir| sources.contains(dir));
+            if generated {
+                return Err(SiteError::AssetCollision(format!("content/{asset}")));
+            }
+            let bytes =
+                std::fs::read(content_root.join(asset)).map_err(|source| SiteError::Asset {
+                    path: format!("content/{asset}"),
+                    source,
+                })?;
+            files.push((asset.clone(), bytes));
+        }
+        Ok(files)
+    }
+}
+
+/// Index order: by `order` (guides without one last), then title, then source.
+pub fn sort_guides(guides: &mut [ManifestGuide]) {
     guides.sort_by(|a, b| {
         (a.order.is_none(), a.order, &a.title, &a.source).cmp(&(
             b.order.is_none(),
@@ -124,47 +206,37 @@ pub fn write_site(
             &b.source,
         ))
     });
+}
 
-    let index = IndexContext {
-        site: &site,
-        guides: &guides,
+/// Renders and writes the whole site; guide pages in parallel.
+pub fn write_site(
+    config: &SiteConfig,
+    theme: &Theme,
+    content: &Content,
+    pages: &[Page],
+    content_root: &Path,
+    sink: &dyn Sink,
+) -> Result<Manifest, SiteError> {
+    let renderer = SiteRenderer::new(config, theme);
+    let put = |(path, bytes): OutputFile| {
+        sink.write(&path, &bytes)
+            .map_err(|source| SiteError::Write { path, source })
     };
-    put("index.html", theme.render("index.html", &index)?.as_bytes())?;
-    put("404.html", theme.render("404.html", &index)?.as_bytes())?;
-    put(
-        "sitemap.xml",
-        theme.render("sitemap.xml", &index)?.as_bytes(),
-    )?;
-    for (path, bytes) in &theme.static_files {
-        put(&format!("static/{path}"), bytes)?;
-    }
-    for asset in &content.assets {
-        let generated = asset.starts_with("static/")
-            || asset.starts_with("embed/")
-            || guides
-                .iter()
-                .any(|g| *asset == format!("{}/index.html", g.source));
-        if generated {
-            return Err(SiteError::AssetCollision(format!("content/{asset}")));
-        }
-        let from = content_root.join(asset);
-        let bytes = std::fs::read(&from).map_err(|source| SiteError::Asset {
-            path: format!("content/{asset}"),
-            source,
-        })?;
-        put(asset, &bytes)?;
-    }
-
-    let manifest = Manifest {
-        version: manifest::MANIFEST_VERSION,
-        base_url: config.base_url.clone(),
-        stylesheet: site.stylesheet.clone(),
-        guides,
-    };
-    let mut json = serde_json::to_string_pretty(&manifest).expect("the manifest always serialises");
-    json.push('\n');
-    put("manifest.json", json.as_bytes())?;
-    put("manifest.schema.json", manifest::schema_json().as_bytes())?;
+    let mut guides: Vec<ManifestGuide> = pages
+        .par_iter()
+        .map(|page| {
+            let (entry, files) = renderer.guide(page)?;
+            files.into_iter().try_for_each(put)?;
+            Ok(entry)
+        })
+        .collect::<Result<_, SiteError>>()?;
+    sort_guides(&mut guides);
+    renderer
+        .statics(content, content_root)?
+        .into_iter()
+        .try_for_each(put)?;
+    let (manifest, files) = renderer.listings(guides)?;
+    files.into_iter().try_for_each(put)?;
     Ok(manifest)
 }
 

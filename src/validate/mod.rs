@@ -10,6 +10,8 @@ mod text;
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use crate::config::SiteConfig;
 use crate::content::Guide;
 use crate::diag::{Diagnostic, Finding, Severity};
@@ -42,38 +44,64 @@ const GUIDE_RULES: &[GuideRule] = &[
     text::check,
 ];
 
+impl<'a> SiteFacts<'a> {
+    pub fn new(links: &'a SiteLinks<'a>, pages: &[(&'a Guide, &'a Facts)]) -> Self {
+        SiteFacts {
+            links,
+            anchors: pages
+                .iter()
+                .map(|(g, f)| (g.source(), f.anchors.as_slice()))
+                .collect(),
+        }
+    }
+}
+
 /// Runs all rules; returns located diagnostics, `allow`ed ones dropped, sorted.
 pub fn validate(
     config: &SiteConfig,
     pages: &[(&Guide, &Facts)],
     links: &SiteLinks,
 ) -> Vec<Diagnostic> {
-    let site = SiteFacts {
-        links,
-        anchors: pages
-            .iter()
-            .map(|(g, f)| (g.source(), f.anchors.as_slice()))
-            .collect(),
-    };
+    let site = SiteFacts::new(links, pages);
     let guides: Vec<&Guide> = pages.iter().map(|(g, _)| *g).collect();
-    let mut diagnostics: Vec<Diagnostic> = frontmatter::duplicate_sources(&guides)
-        .into_iter()
-        .map(|(guide, finding)| guide.diagnostic(finding, config))
-        .collect();
-    for (guide, facts) in pages {
-        let ctx = GuideCtx {
-            guide,
-            facts,
-            site: &site,
-            config,
-        };
-        for rule in GUIDE_RULES {
-            diagnostics.extend(rule(&ctx).into_iter().map(|f| guide.diagnostic(f, config)));
-        }
-    }
-    diagnostics.retain(|d| d.severity != Severity::Allow);
+    let mut diagnostics = site_diagnostics(config, &guides);
+    diagnostics.par_extend(
+        pages
+            .par_iter()
+            .flat_map_iter(|(guide, facts)| guide_diagnostics(config, guide, facts, &site)),
+    );
     sort(&mut diagnostics);
     diagnostics
+}
+
+/// The rules that compare guides with each other.
+pub fn site_diagnostics(config: &SiteConfig, guides: &[&Guide]) -> Vec<Diagnostic> {
+    frontmatter::duplicate_sources(guides)
+        .into_iter()
+        .map(|(guide, finding)| guide.diagnostic(finding, config))
+        .filter(|d| d.severity != Severity::Allow)
+        .collect()
+}
+
+/// Every per-guide rule over one guide.
+pub fn guide_diagnostics(
+    config: &SiteConfig,
+    guide: &Guide,
+    facts: &Facts,
+    site: &SiteFacts,
+) -> Vec<Diagnostic> {
+    let ctx = GuideCtx {
+        guide,
+        facts,
+        site,
+        config,
+    };
+    GUIDE_RULES
+        .iter()
+        .flat_map(|rule| rule(&ctx))
+        .map(|finding| guide.diagnostic(finding, config))
+        .filter(|d| d.severity != Severity::Allow)
+        .collect()
 }
 
 /// The one order every report uses.

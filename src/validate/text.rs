@@ -4,6 +4,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::content::front_matter::file_span;
 use crate::diag::{Code, Finding};
 
 use super::GuideCtx;
@@ -29,6 +30,20 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
                 Code::TextPlaceholder,
                 span,
                 format!("placeholder `{}` left in the text", m.as_str()),
+            ));
+        }
+    }
+    // Values an author fills in (the scaffold leaves TODOs there too).
+    let front = &guide.front;
+    let access = front.access.iter().flat_map(|a| [&a.grantee, &a.role]);
+    let portal = front.onboard.iter().map(|o| &o.portal);
+    for value in access.chain(&front.contacts).chain(portal) {
+        for m in PLACEHOLDER.find_iter(&value.value) {
+            let start = file_span(value, guide.yaml_offset).start + m.start();
+            findings.push(Finding::new(
+                Code::TextPlaceholder,
+                start..start + m.len(),
+                format!("placeholder `{}` left in the front matter", m.as_str()),
             ));
         }
     }
