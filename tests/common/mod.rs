@@ -63,17 +63,24 @@ pub fn guide_text(source: &str, overrides: &[(&str, &str)], body: &str) -> Strin
 
 /// `text` without the lines that start with `prefix`.
 pub fn without_line(text: &str, prefix: &str) -> String {
-    text.split_inclusive('\n').filter(|l| !l.starts_with(prefix)).collect()
+    text.split_inclusive('\n')
+        .filter(|l| !l.starts_with(prefix))
+        .collect()
 }
 
 /// The 1-based number of the first line of `text` that contains `needle`.
 pub fn line_of(text: &str, needle: &str) -> usize {
-    text.lines().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle:?} not in text")) + 1
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle:?} not in text"))
+        + 1
 }
 
 fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
-    chars.next().map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
+    chars
+        .next()
+        .map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// A site in a temporary directory: `<tmp>/site`, so tests can also run
@@ -104,8 +111,10 @@ impl SiteFixture {
     /// Writes `contents` at `path` (relative to the root), creating folders.
     pub fn file(&self, path: &str, contents: impl AsRef<[u8]>) -> &Self {
         let target = self.root.join(path);
-        std::fs::create_dir_all(target.parent().expect("a file has a parent")).expect("create dirs");
-        std::fs::write(&target, contents).unwrap_or_else(|e| panic!("write {}: {e}", target.display()));
+        std::fs::create_dir_all(target.parent().expect("a file has a parent"))
+            .expect("create dirs");
+        std::fs::write(&target, contents)
+            .unwrap_or_else(|e| panic!("write {}: {e}", target.display()));
         self
     }
 
@@ -120,7 +129,10 @@ impl SiteFixture {
 
     /// Like [`guide`](Self::guide), with front matter keys replaced or added.
     pub fn guide_with(&self, source: &str, overrides: &[(&str, &str)], body: &str) -> &Self {
-        self.file(&format!("content/{source}.md"), guide_text(source, overrides, body))
+        self.file(
+            &format!("content/{source}.md"),
+            guide_text(source, overrides, body),
+        )
     }
 
     /// `guidesite --root <root>`, ready for more arguments.
@@ -138,13 +150,17 @@ impl SiteFixture {
     /// A file below the root as text.
     pub fn read(&self, path: &str) -> String {
         let target = self.root.join(path);
-        std::fs::read_to_string(&target).unwrap_or_else(|e| panic!("read {}: {e}", target.display()))
+        std::fs::read_to_string(&target)
+            .unwrap_or_else(|e| panic!("read {}: {e}", target.display()))
     }
 }
 
 /// Fails the test if the process panicked; returns the output otherwise.
 pub fn checked(output: Output) -> Output {
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!stderr.contains("panicked"), "guidesite panicked:\n{stderr}");
+    assert!(
+        !stderr.contains("panicked"),
+        "guidesite panicked:\n{stderr}"
+    );
     output
 }
