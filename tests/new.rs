@@ -1,0 +1,117 @@
+//! `guidesite new`: a scaffold whose placeholders `check` points at, and
+//! which passes once they are filled.
+
+mod common;
+
+use common::SiteFixture;
+use serde_json::Value;
+
+fn check_json(site: &SiteFixture) -> (i32, Vec<Value>) {
+    let output = site
+        .command()
+        .args(["check", "--offline", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    (
+        output.status.code().unwrap(),
+        json["diagnostics"].as_array().unwrap().clone(),
+    )
+}
+
+#[test]
+fn scaffold_points_at_each_placeholder_and_passes_once_filled() {
+    let site = SiteFixture::new();
+    let output = site
+        .command()
+        .args(["new", "meta", "--platform", "Meta"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let text = site.read("content/meta.md");
+    assert!(text.starts_with(
+        "---\nsource: meta\ntitle: Meta API and Access Integration\nplatform: Meta\n"
+    ));
+    for section in [
+        "## Invite the agency as a member",
+        "## Give the member the Analyst permission",
+        "## Onboard the account in the portal",
+    ] {
+        assert!(text.contains(section), "{section}");
+    }
+
+    // Unfilled: one text/placeholder per visible TODO, at its line and column.
+    let (code, diagnostics) = check_json(&site);
+    assert_eq!(code, 0, "placeholders are warnings: {diagnostics:?}");
+    let mut reported: Vec<(u64, u64)> = diagnostics
+        .iter()
+        .map(|d| {
+            assert_eq!(d["code"], "text/placeholder", "{d}");
+            (d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap())
+        })
+        .collect();
+    reported.sort();
+    let mut expected: Vec<(u64, u64)> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        // A mailto: target is not text; its visible twin on the same line is reported.
+        let visible = line.split("(mailto:").next().unwrap();
+        for (at, _) in visible.match_indices("TODO") {
+            expected.push((n as u64 + 1, visible[..at].chars().count() as u64 + 1));
+        }
+    }
+    assert_eq!(reported, expected);
+
+    // Filled in: nothing to report.
+    let filled = text
+        .replace("TODO@example.com", "data@agency.example")
+        .replace(
+            "https://TODO.example.com/",
+            "https://portal.agency.example/",
+        )
+        .replace(
+            "TODO: say where the member or user settings are in Meta.",
+            "Open **Business Settings** in Meta.",
+        )
+        .replace("TODO: say how the invitation is sent.", "Click **Send**.")
+        .replace(
+            "TODO: say where permissions are assigned in Meta.",
+            "Open **Ad accounts**.",
+        );
+    assert!(!filled.contains("TODO"), "{filled}");
+    site.file("content/meta.md", &filled);
+    let (code, diagnostics) = check_json(&site);
+    assert_eq!((code, diagnostics.len()), (0, 0), "{diagnostics:?}");
+    assert!(
+        site.command()
+            .arg("build")
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn new_refuses_to_overwrite_or_take_a_bad_id() {
+    let site = SiteFixture::new();
+    site.file("content/meta.md", "my own guide");
+    let output = site.command().args(["new", "meta"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("already exists"));
+    assert_eq!(site.read("content/meta.md"), "my own guide");
+
+    for bad in ["Meta", "-meta", "meta/x", "me ta"] {
+        let output = site.command().args(["new", "--", bad]).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("invalid source id"),
+            "{bad}"
+        );
+    }
+    let output = site.command().args(["new", "google-ads"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        site.read("content/google-ads.md")
+            .contains("platform: Google Ads\n")
+    );
+}

@@ -1,0 +1,281 @@
+//! `guidesite serve` for real: a child process on 127.0.0.1, real files
+//! changed on disk, pages fetched and reload events read over HTTP.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::Duration;
+
+use common::{STEPS, SiteFixture};
+
+/// The whole wait allowed for a change to show (the budget).
+const WITHIN: Duration = Duration::from_secs(2);
+
+/// A running `guidesite serve`, killed when dropped.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn start(site: &SiteFixture) -> Server {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("guidesite"))
+            .arg("--root")
+            .arg(site.path())
+            .args(["serve", "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_else(|| panic!("no URL in {line:?}"))
+            .parse()
+            .unwrap();
+        Server { child, addr }
+    }
+
+    /// (status, body) of a raw HTTP/1.1 GET: the path is sent as is.
+    fn get(&self, path: &str) -> (u16, String) {
+        let mut stream = TcpStream::connect(self.addr).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let status = response[9..12].parse().unwrap();
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
+        (status, body)
+    }
+
+    /// Reload events as they arrive, read on a thread of their own.
+    fn reloads(&self) -> Receiver<String> {
+        let mut stream = TcpStream::connect(self.addr).unwrap();
+        write!(
+            stream,
+            "GET /__guidesite/events HTTP/1.1\r\nHost: localhost\r\n\r\n"
+        )
+        .unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines() {
+                let Ok(line) = line else { break };
+                if line.starts_with("event: reload") && tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        // The subscription is live once the response headers are back; give it a moment.
+        std::thread::sleep(Duration::from_millis(200));
+        rx
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn await_reload(reloads: &Receiver<String>) {
+    reloads
+        .recv_timeout(WITHIN)
+        .expect("a reload event within 2 seconds of the change");
+}
+
+/// Waits (within the budget) until `done` holds, re-checking at every reload
+/// event: one save may reach the watcher as more than one batch.
+fn eventually(reloads: &Receiver<String>, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + WITHIN;
+    while !done() {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        assert!(!left.is_zero(), "not within 2 seconds: {what}");
+        let _ = reloads.recv_timeout(left.min(Duration::from_millis(100)));
+    }
+}
+
+#[test]
+fn serves_pages_and_reloads_on_change() {
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS);
+    let server = Server::start(&site);
+
+    let (status, index) = server.get("/");
+    assert_eq!(status, 200);
+    assert!(index.contains("Acme access guide"), "{index}");
+    let (status, page) = server.get("/acme/");
+    assert_eq!(status, 200);
+    assert!(page.contains("Invite"), "{page}");
+    assert!(
+        page.contains("/__guidesite/events"),
+        "the reload script is injected"
+    );
+    assert!(
+        !page.contains("guidesite-overlay"),
+        "no overlay on a clean site"
+    );
+    assert_eq!(
+        server.get("/acme").0,
+        308,
+        "directory paths redirect to their slash form"
+    );
+    assert_eq!(server.get("/static/guidesite.css").0, 200);
+    assert_eq!(server.get("/nowhere/").0, 404);
+
+    let reloads = server.reloads();
+    site.guide("acme", &STEPS.replace("Open the", "First open the"));
+    await_reload(&reloads);
+    eventually(&reloads, "new text", || {
+        server.get("/acme/").1.contains("First open the")
+    });
+
+    // The index lists guides: it follows a changed title too.
+    site.guide_with("acme", &[("title", "Acme renamed guide")], STEPS);
+    eventually(&reloads, "new title on the index", || {
+        server.get("/").1.contains("Acme renamed guide")
+    });
+    assert!(
+        !site.path().join("dist").exists(),
+        "serve never writes dist/"
+    );
+}
+
+#[test]
+fn broken_front_matter_shows_an_overlay_over_the_last_good_page() {
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS);
+    let server = Server::start(&site);
+    let reloads = server.reloads();
+
+    let good = std::fs::read_to_string(site.path().join("content/acme.md")).unwrap();
+    let broken = good
+        .replace("platform:", "platfrom:")
+        .replace("Open the", "Broken");
+    site.file("content/acme.md", &broken);
+    await_reload(&reloads);
+    eventually(&reloads, "the overlay", || {
+        server.get("/acme/").1.contains("guidesite-overlay")
+    });
+    let (status, page) = server.get("/acme/");
+    assert_eq!(status, 200, "the last good page is still served");
+    assert!(
+        page.contains("Open the") && !page.contains("Broken"),
+        "{page}"
+    );
+    assert!(page.contains("guidesite-overlay"), "{page}");
+    assert!(page.contains("frontmatter/unknown-key"), "{page}");
+    assert!(
+        page.contains("content/acme.md:"),
+        "the overlay names the file"
+    );
+    assert!(
+        server.get("/").1.contains("frontmatter/unknown-key"),
+        "every page shows it"
+    );
+
+    site.file("content/acme.md", &good);
+    await_reload(&reloads);
+    eventually(&reloads, "the overlay gone once fixed", || {
+        !server.get("/acme/").1.contains("guidesite-overlay")
+    });
+}
+
+#[test]
+fn guides_can_be_added_renamed_and_deleted() {
+    let site = SiteFixture::new();
+    site.guide("acme", &format!("{STEPS}\nSee [beta](beta.md).\n"));
+    let server = Server::start(&site);
+    assert!(
+        server.get("/acme/").1.contains("guidesite-overlay"),
+        "beta.md is missing: link/broken"
+    );
+    let reloads = server.reloads();
+
+    site.guide("beta", STEPS);
+    await_reload(&reloads);
+    eventually(&reloads, "beta served", || server.get("/beta/").0 == 200);
+    let page = server.get("/acme/").1;
+    assert!(
+        page.contains("href=\"/beta/\""),
+        "the dependent guide re-rendered: {page}"
+    );
+    assert!(!page.contains("guidesite-overlay"), "{page}");
+
+    std::fs::rename(
+        site.path().join("content/beta.md"),
+        site.path().join("content/gamma.md"),
+    )
+    .unwrap();
+    let gamma = std::fs::read_to_string(site.path().join("content/gamma.md")).unwrap();
+    site.file(
+        "content/gamma.md",
+        gamma.replace("source: beta", "source: gamma"),
+    );
+    await_reload(&reloads);
+    eventually(&reloads, "gamma served, beta gone", || {
+        server.get("/gamma/").0 == 200 && server.get("/beta/").0 == 404
+    });
+    assert!(
+        server.get("/acme/").1.contains("link/broken"),
+        "acme's link to beta.md broke"
+    );
+
+    std::fs::remove_file(site.path().join("content/gamma.md")).unwrap();
+    eventually(&reloads, "gamma gone", || server.get("/gamma/").0 == 404);
+    assert!(!server.get("/manifest.json").1.contains("gamma"));
+}
+
+#[test]
+fn paths_that_escape_the_site_are_refused() {
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS).file("secret.txt", "do not serve");
+    let server = Server::start(&site);
+    for path in [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/acme/%2E%2E/%2e%2e/secret.txt",
+        "/..%2fsecret.txt",
+        "/%5c..%5csecret.txt",
+    ] {
+        let (status, body) = server.get(path);
+        assert!(status == 400 || status == 404, "{path}: {status}");
+        assert!(!body.contains("do not serve"), "{path}");
+    }
+}
+
+#[test]
+fn build_output_never_carries_the_reload_script() {
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS);
+    assert!(
+        site.command()
+            .arg("build")
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    for file in [
+        "dist/index.html",
+        "dist/acme/index.html",
+        "dist/embed/acme.html",
+        "dist/404.html",
+    ] {
+        assert!(!site.read(file).contains("__guidesite"), "{file}");
+    }
+}
