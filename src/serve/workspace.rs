@@ -3,7 +3,7 @@
 //! the changed guides and the guides that link to them; listings (index,
 //! manifest, sitemap) are rebuilt lazily, when next requested.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -37,6 +37,10 @@ struct Sources {
     outputs: BTreeMap<String, Vec<String>>,
     assets: BTreeSet<String>,
     site_diagnostics: Vec<Diagnostic>,
+    /// Source id → file, to find a linked guide's anchors without a scan.
+    by_source: HashMap<String, String>,
+    /// Guide stem → the files whose links name it: who re-renders when it changes.
+    linked_from: HashMap<String, BTreeSet<String>>,
 }
 
 /// The served site.
@@ -125,7 +129,17 @@ impl Workspace {
             }
             sources.entries.remove(file);
             sources.diagnostics.remove(file);
-            sources.rendered.remove(file);
+            for stem in sources
+                .rendered
+                .remove(file)
+                .as_ref()
+                .map(linked_stems)
+                .unwrap_or_default()
+            {
+                if let Some(files) = sources.linked_from.get_mut(&stem) {
+                    files.remove(file);
+                }
+            }
         }
         let affected = with_dependents(sources, &changed);
         refresh(sources, &mut self.files, &affected);
@@ -209,8 +223,14 @@ fn load_sources(root: &Path) -> Result<Sources, String> {
         outputs: BTreeMap::new(),
         assets: content.assets,
         site_diagnostics: Vec::new(),
+        by_source: HashMap::new(),
+        linked_from: HashMap::new(),
     };
-    sources.site_diagnostics = site_diagnostics(&sources);
+    sources.by_source = sources
+        .guides
+        .iter()
+        .map(|(f, g)| (g.source().to_string(), f.clone()))
+        .collect();
     Ok(sources)
 }
 
@@ -233,11 +253,16 @@ fn sources_statics(sources: &Sources, root: &Path) -> Result<Vec<(String, Bytes)
 fn update_guide(sources: &mut Sources, root: &Path, path: &Path, file: &str) -> bool {
     if !path.exists() {
         sources.broken.remove(file);
+        sources.by_source.retain(|_, f| f != file);
         return sources.guides.remove(file).is_some();
     }
     match content::read_guide(root, path, &sources.config) {
         Ok(Parsed::Guide(guide)) => {
             sources.broken.remove(file);
+            sources.by_source.retain(|_, f| f != file);
+            sources
+                .by_source
+                .insert(guide.source().to_string(), file.to_string());
             sources.guides.insert(file.to_string(), *guide);
             true
         }
@@ -277,93 +302,113 @@ fn update_asset(
 
 /// `changed` plus the guides whose links name a changed guide's file.
 fn with_dependents(sources: &Sources, changed: &BTreeSet<String>) -> BTreeSet<String> {
-    let stems: HashSet<&str> = changed
-        .iter()
-        .filter_map(|f| f.strip_prefix("content/")?.strip_suffix(".md"))
-        .collect();
     let mut affected: BTreeSet<String> = changed
         .iter()
         .filter(|f| sources.guides.contains_key(*f))
         .cloned()
         .collect();
-    for (file, rendered) in &sources.rendered {
-        let links_changed = rendered.facts.links.iter().any(|l| {
-            let path = l
-                .dest
-                .split('#')
-                .next()
-                .unwrap_or_default()
-                .trim_start_matches("./");
-            path.strip_suffix(".md")
-                .is_some_and(|stem| stems.contains(stem))
-        });
-        if links_changed {
-            affected.insert(file.clone());
-        }
+    for stem in changed.iter().filter_map(|f| stem_of(f)) {
+        affected.extend(sources.linked_from.get(stem).into_iter().flatten().cloned());
     }
+    affected.retain(|f| sources.guides.contains_key(f));
     affected
+}
+
+/// `meta` for `content/meta.md`.
+fn stem_of(file: &str) -> Option<&str> {
+    file.strip_prefix("content/")?.strip_suffix(".md")
+}
+
+/// The guide stems a rendering links to.
+fn linked_stems(rendered: &Rendered) -> BTreeSet<String> {
+    rendered
+        .facts
+        .links
+        .iter()
+        .filter_map(|l| {
+            let path = l.dest.split('#').next()?.trim_start_matches("./");
+            Some(path.strip_suffix(".md")?.to_string())
+        })
+        .collect()
 }
 
 /// Re-renders and re-validates `files` (in parallel) and replaces their output.
 fn refresh(sources: &mut Sources, served: &mut HashMap<String, Bytes>, files: &BTreeSet<String>) {
-    let links = SiteLinks::new(
-        &sources.config.base_url,
-        sources.guides.values(),
-        &sources.assets,
-    );
+    let Sources {
+        config,
+        theme,
+        markdown,
+        guides,
+        rendered,
+        diagnostics,
+        entries,
+        outputs,
+        assets,
+        site_diagnostics,
+        by_source,
+        linked_from,
+        ..
+    } = sources;
+    let links = SiteLinks::new(&config.base_url, guides.values(), assets);
     let fresh: Vec<(String, Rendered)> = files
         .par_iter()
         .filter_map(|file| {
-            let guide = sources.guides.get(file)?;
             Some((
                 file.clone(),
-                render::render(guide, &sources.markdown, &links),
+                render::render(guides.get(file)?, markdown, &links),
             ))
         })
         .collect();
-    drop(links);
-    sources.rendered.extend(fresh);
-    sources.site_diagnostics = site_diagnostics(sources);
+    for (file, new) in fresh {
+        let old = rendered.get(&file).map(linked_stems).unwrap_or_default();
+        for stem in &old {
+            if let Some(set) = linked_from.get_mut(stem) {
+                set.remove(&file);
+            }
+        }
+        for stem in linked_stems(&new) {
+            linked_from.entry(stem).or_default().insert(file.clone());
+        }
+        rendered.insert(file, new);
+    }
+    *site_diagnostics = validate::site_diagnostics(config, &guides.values().collect::<Vec<_>>());
 
-    let links = SiteLinks::new(
-        &sources.config.base_url,
-        sources.guides.values(),
-        &sources.assets,
-    );
-    let pages: Vec<(&Guide, &render::facts::Facts)> = sources
-        .guides
-        .iter()
-        .filter_map(|(file, guide)| Some((guide, &sources.rendered.get(file)?.facts)))
-        .collect();
-    let site = SiteFacts::new(&links, &pages);
-    let renderer = SiteRenderer::new(&sources.config, &sources.theme);
+    let rendered = &*rendered;
+    let by_source = &*by_source;
+    let lookup = move |source: &str| {
+        Some(
+            rendered
+                .get(by_source.get(source)?)?
+                .facts
+                .anchors
+                .as_slice(),
+        )
+    };
+    let site = SiteFacts::with_lookup(&links, Box::new(lookup));
+    let renderer = SiteRenderer::new(config, theme);
     let results: Vec<_> = files
         .par_iter()
         .filter_map(|file| {
-            let guide = sources.guides.get(file)?;
-            let rendered = sources.rendered.get(file)?;
-            let diagnostics =
-                validate::guide_diagnostics(&sources.config, guide, &rendered.facts, &site);
-            let page = Page { guide, rendered };
-            Some((file.clone(), diagnostics, renderer.guide(&page)))
+            let guide = guides.get(file)?;
+            let rendered = rendered.get(file)?;
+            let diagnostics = validate::guide_diagnostics(config, guide, &rendered.facts, &site);
+            Some((
+                file.clone(),
+                diagnostics,
+                renderer.guide(&Page { guide, rendered }),
+            ))
         })
         .collect();
-    drop(site);
-    drop(pages);
-    drop(links);
-    for (file, diagnostics, output) in results {
-        sources.diagnostics.insert(file.clone(), diagnostics);
+    for (file, found, output) in results {
+        diagnostics.insert(file.clone(), found);
         match output {
-            Ok((entry, outputs)) => {
-                for path in sources.outputs.remove(&file).unwrap_or_default() {
+            Ok((entry, files)) => {
+                for path in outputs.remove(&file).unwrap_or_default() {
                     served.remove(&path);
                 }
-                sources.outputs.insert(
-                    file.clone(),
-                    outputs.iter().map(|(p, _)| p.clone()).collect(),
-                );
-                served.extend(outputs.into_iter().map(|(p, b)| (p, Bytes::from(b))));
-                sources.entries.insert(file, entry);
+                outputs.insert(file.clone(), files.iter().map(|(p, _)| p.clone()).collect());
+                served.extend(files.into_iter().map(|(p, b)| (p, Bytes::from(b))));
+                entries.insert(file, entry);
             }
             Err(e) => {
                 let finding = Finding::new(
@@ -373,13 +418,8 @@ fn refresh(sources: &mut Sources, served: &mut HashMap<String, Bytes>, files: &B
                 );
                 let d =
                     Diagnostic::locate(finding, Severity::Error, &file, "", &LineIndex::new(""));
-                sources.diagnostics.entry(file).or_default().push(d);
+                diagnostics.entry(file).or_default().push(d);
             }
         }
     }
-}
-
-fn site_diagnostics(sources: &Sources) -> Vec<Diagnostic> {
-    let guides: Vec<&Guide> = sources.guides.values().collect();
-    validate::site_diagnostics(&sources.config, &guides)
 }

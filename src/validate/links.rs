@@ -56,7 +56,7 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
                 source,
                 fragment: Some(fragment),
             } => {
-                let anchors = ctx.site.anchors.get(source).copied().unwrap_or_default();
+                let anchors = ctx.site.anchors(source);
                 findings.extend(anchor(
                     link.span.clone(),
                     &fragment,

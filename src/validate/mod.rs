@@ -19,19 +19,23 @@ use crate::render::SiteLinks;
 use crate::render::facts::Facts;
 
 /// What a per-guide rule sees: the guide, its facts, and the rest of the site.
-pub struct GuideCtx<'a> {
+pub struct GuideCtx<'a, 's> {
     pub guide: &'a Guide,
     pub facts: &'a Facts,
-    pub site: &'a SiteFacts<'a>,
+    pub site: &'a SiteFacts<'s>,
     pub config: &'a SiteConfig,
 }
 
 /// What rules may know about other guides.
 pub struct SiteFacts<'a> {
     pub links: &'a SiteLinks<'a>,
-    /// Source id → the ids its page defines.
-    pub anchors: HashMap<&'a str, &'a [String]>,
+    /// Source id → the ids its page defines (a lookup, so that `serve` can
+    /// answer from its own index instead of building a map per change).
+    anchors: AnchorLookup<'a>,
 }
+
+/// Finds the anchors of a guide by its source id.
+pub type AnchorLookup<'a> = Box<dyn Fn(&str) -> Option<&'a [String]> + Send + Sync + 'a>;
 
 type GuideRule = fn(&GuideCtx) -> Vec<Finding>;
 
@@ -45,14 +49,22 @@ const GUIDE_RULES: &[GuideRule] = &[
 ];
 
 impl<'a> SiteFacts<'a> {
+    /// Site facts indexed from all pages.
     pub fn new(links: &'a SiteLinks<'a>, pages: &[(&'a Guide, &'a Facts)]) -> Self {
-        SiteFacts {
-            links,
-            anchors: pages
-                .iter()
-                .map(|(g, f)| (g.source(), f.anchors.as_slice()))
-                .collect(),
-        }
+        let anchors: HashMap<&'a str, &'a [String]> = pages
+            .iter()
+            .map(|(g, f)| (g.source(), f.anchors.as_slice()))
+            .collect();
+        Self::with_lookup(links, Box::new(move |source| anchors.get(source).copied()))
+    }
+
+    pub fn with_lookup(links: &'a SiteLinks<'a>, anchors: AnchorLookup<'a>) -> Self {
+        SiteFacts { links, anchors }
+    }
+
+    /// The ids the page of guide `source` defines; empty if there is none.
+    pub fn anchors(&self, source: &str) -> &'a [String] {
+        (self.anchors)(source).unwrap_or_default()
     }
 }
 
