@@ -25,7 +25,7 @@ const BUILTIN_TEMPLATES: &[(&str, &str)] = builtin!(
 );
 
 /// The default theme's static files, compiled in.
-const BUILTIN_STATIC: &[(&str, &str)] = builtin!("static", "guidesite.css");
+const BUILTIN_STATIC: &[(&str, &str)] = builtin!("static", "guidesite.css", "favicon.svg");
 
 /// A theme could not be loaded.
 #[derive(Debug, thiserror::Error)]
