@@ -4,6 +4,7 @@
 //! Data flows one way: [`config`] → [`content`] → [`render`] → [`validate`] →
 //! [`site`]. The binary is a thin shell over [`build`] and [`check`].
 
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod content;
@@ -21,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+pub use check::{CheckOptions, CheckReport, check};
 use config::SiteConfig;
 use content::Content;
 use diag::{Diagnostic, Severity};
@@ -63,6 +65,18 @@ impl Analysis {
     pub fn error_count(&self) -> usize {
         count(&self.diagnostics, Severity::Error)
     }
+
+    /// Runs every offline rule over the rendered guides.
+    pub fn validate(&self) -> Vec<Diagnostic> {
+        let content = &self.content;
+        let links = SiteLinks::new(&self.config.base_url, &content.guides, &content.assets);
+        let pages: Vec<_> = content
+            .guides
+            .iter()
+            .zip(self.rendered.iter().map(|r| &r.facts))
+            .collect();
+        validate::validate(&self.config, &pages, &links)
+    }
 }
 
 /// How many diagnostics have `severity`.
@@ -92,24 +106,20 @@ pub fn analyse(
         .par_iter()
         .map(|guide| render::render(guide, &renderer, &links))
         .collect();
-    let pages: Vec<_> = content
-        .guides
-        .iter()
-        .zip(rendered.iter().map(|r| &r.facts))
-        .collect();
-    let mut diagnostics = if validate {
-        validate::validate(&config, &pages, &links)
-    } else {
-        Vec::new()
-    };
-    diagnostics.append(&mut content.diagnostics);
-    validate::sort(&mut diagnostics);
-    Ok(Analysis {
+    drop(links);
+    let diagnostics = std::mem::take(&mut content.diagnostics);
+    let mut analysis = Analysis {
         config,
         content,
         rendered,
         diagnostics,
-    })
+    };
+    if validate {
+        let mut found = analysis.validate();
+        analysis.diagnostics.append(&mut found);
+        validate::sort(&mut analysis.diagnostics);
+    }
+    Ok(analysis)
 }
 
 /// What `guidesite build` was asked to do.
@@ -169,7 +179,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     Ok(report)
 }
 
-fn ensure_root(root: &Path) -> Result<(), Error> {
+pub(crate) fn ensure_root(root: &Path) -> Result<(), Error> {
     if root.is_dir() {
         Ok(())
     } else {
@@ -219,161 +229,4 @@ fn safe_output_dir(root: &Path, out: &Path) -> Result<PathBuf, Error> {
         return refuse("it is not empty and holds no earlier build (no manifest.json)");
     }
     Ok(path)
-}
-
-/// What `guidesite check` was asked to do.
-pub struct CheckOptions {
-    pub root: PathBuf,
-    /// Skip everything that needs the network.
-    pub offline: bool,
-    /// Neither read nor trust cached link results.
-    pub no_cache: bool,
-    /// Shown while links are checked; hidden when not on a terminal.
-    pub progress: indicatif::ProgressBar,
-}
-
-/// The outcome of `check`.
-pub struct CheckReport {
-    pub diagnostics: Vec<Diagnostic>,
-    /// Present when external links were checked.
-    pub links: Option<links::Report>,
-}
-
-/// All validation of the site, drafts included; the network unless offline.
-pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
-    ensure_root(&options.root)?;
-    let config = SiteConfig::load(&options.root)?;
-    let mut analysis = analyse(&options.root, config, true, true)?;
-    if options.offline {
-        return Ok(CheckReport {
-            diagnostics: analysis.diagnostics,
-            links: None,
-        });
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(Error::Runtime)?;
-    let report = check_links(&analysis, options, &runtime)?;
-    let mut findings = Vec::new();
-    for (guide, rendered) in analysis.content.guides.iter().zip(&analysis.rendered) {
-        for link in rendered.facts.links.iter().filter(|l| is_external(&l.dest)) {
-            let url = links::request_url(&link.dest);
-            let (code, message) = match report.outcomes.get(url) {
-                Some(links::status::Outcome::Unreachable(reason)) => (
-                    diag::Code::LinkUnreachable,
-                    format!("`{url}` is unreachable: {reason}"),
-                ),
-                Some(links::status::Outcome::Unverifiable(reason)) => (
-                    diag::Code::LinkUnverifiable,
-                    format!("`{url}` could not be verified: {reason}"),
-                ),
-                Some(links::status::Outcome::Redirected { to }) => (
-                    diag::Code::LinkRedirect,
-                    format!("`{url}` permanently redirects to `{to}`: link there directly"),
-                ),
-                _ => continue,
-            };
-            findings.push(guide.diagnostic(
-                diag::Finding::new(code, link.span.clone(), message),
-                &analysis.config,
-            ));
-        }
-    }
-    if analysis.config.emails.check_domains {
-        findings.extend(check_email_domains(&analysis, &runtime)?);
-    }
-    findings.retain(|d| d.severity != Severity::Allow);
-    analysis.diagnostics.append(&mut findings);
-    validate::sort(&mut analysis.diagnostics);
-    Ok(CheckReport {
-        diagnostics: analysis.diagnostics,
-        links: Some(report),
-    })
-}
-
-/// `http(s)://` destinations, the only ones requested.
-fn is_external(dest: &str) -> bool {
-    let lower = dest.get(..8).unwrap_or(dest).to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://")
-}
-
-/// `email/unreachable` and `email/unverifiable` at every place an address appears.
-fn check_email_domains(
-    analysis: &Analysis,
-    runtime: &tokio::runtime::Runtime,
-) -> Result<Vec<Diagnostic>, Error> {
-    let places: Vec<(&content::Guide, String, std::ops::Range<usize>)> = analysis
-        .content
-        .guides
-        .iter()
-        .zip(&analysis.rendered)
-        .flat_map(|(guide, rendered)| {
-            validate::email::addresses(guide, &rendered.facts)
-                .into_iter()
-                .map(move |(address, span)| (guide, address, span))
-        })
-        .collect();
-    let domain_of = |address: &str| {
-        address
-            .rsplit('@')
-            .next()
-            .unwrap_or_default()
-            .to_lowercase()
-    };
-    let domains = places
-        .iter()
-        .map(|(_, address, _)| domain_of(address))
-        .collect();
-    let config = &analysis.config;
-    let timeout = std::time::Duration::from_secs(config.links.timeout_secs.max(1));
-    let statuses = runtime.block_on(email_domains::check(
-        domains,
-        &config.emails.resolver,
-        timeout,
-    ))?;
-    Ok(places
-        .into_iter()
-        .filter_map(|(guide, address, span)| {
-            let (code, message) = match statuses.get(&domain_of(&address))? {
-                email_domains::DomainStatus::AcceptsMail => return None,
-                email_domains::DomainStatus::Unreachable(reason) => (
-                    diag::Code::EmailUnreachable,
-                    format!("mail to `{address}` cannot be delivered: {reason}"),
-                ),
-                email_domains::DomainStatus::Unverifiable(reason) => (
-                    diag::Code::EmailUnverifiable,
-                    format!("could not verify that `{address}` takes mail: {reason}"),
-                ),
-            };
-            Some(guide.diagnostic(diag::Finding::new(code, span, message), config))
-        })
-        .collect())
-}
-
-fn check_links(
-    analysis: &Analysis,
-    options: &CheckOptions,
-    runtime: &tokio::runtime::Runtime,
-) -> Result<links::Report, Error> {
-    let urls: Vec<String> = analysis
-        .rendered
-        .iter()
-        .flat_map(|r| &r.facts.links)
-        .filter(|l| is_external(&l.dest))
-        .map(|l| links::request_url(&l.dest).to_string())
-        .collect();
-    let config = &analysis.config.links;
-    let mut warnings = Vec::new();
-    let cache = (!options.no_cache && config.cache_ttl_secs > 0).then(|| {
-        let ttl = std::time::Duration::from_secs(config.cache_ttl_secs);
-        let (cache, warning) =
-            links::cache::LinkCache::load(links::cache::LinkCache::path_in(&options.root), ttl);
-        warnings.extend(warning);
-        cache
-    });
-    let mut report = runtime.block_on(links::check(urls, config, cache, &options.progress))?;
-    warnings.append(&mut report.warnings);
-    report.warnings = warnings;
-    Ok(report)
 }

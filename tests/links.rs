@@ -405,3 +405,28 @@ fn offline_excluded_and_accepted() {
     );
     assert_eq!(server.counters.hits("/gone"), 1);
 }
+
+#[test]
+fn online_check_still_runs_every_offline_rule() {
+    let server = Server::start();
+    let dir = site("", &[server.url("/ok")]);
+    let path = dir.path().join("content/meta.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace(
+            "2. Give the role **Analyst**.",
+            "2. Give the role **Analyst**.\n3.",
+        ),
+    )
+    .unwrap();
+    let run = check(&dir, &[]);
+    assert_eq!(run.code, 1);
+    let codes: Vec<&str> = run
+        .diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["steps/empty"], "{:?}", run.diagnostics);
+    assert_eq!(server.counters.hits("/ok"), 1);
+}
