@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::diag::{Code, Diagnostic, Finding, Severity};
 use crate::links::status::Outcome;
+use crate::render::Output;
 use crate::{Analysis, Error, analyse, email_domains, ensure_root, links, validate};
 
 /// What `guidesite check` was asked to do.
@@ -30,7 +31,13 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
     ensure_root(&options.root)?;
     let config = crate::config::SiteConfig::load(&options.root)?;
     // Online, validation runs below, beside the network checks.
-    let mut analysis = analyse(&options.root, config, true, options.offline)?;
+    let mut analysis = analyse(
+        &options.root,
+        config,
+        true,
+        options.offline,
+        Output::FactsOnly,
+    )?;
     if options.offline {
         return Ok(CheckReport {
             diagnostics: analysis.diagnostics,

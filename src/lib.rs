@@ -94,6 +94,7 @@ pub fn analyse(
     config: SiteConfig,
     drafts: bool,
     validate: bool,
+    output: render::Output,
 ) -> Result<Analysis, Error> {
     let mut content = content::load(root, &config)?;
     if !drafts {
@@ -104,7 +105,7 @@ pub fn analyse(
     let rendered: Vec<Rendered> = content
         .guides
         .par_iter()
-        .map(|guide| render::render(guide, &renderer, &links))
+        .map(|guide| render::render(guide, &renderer, &links, output))
         .collect();
     drop(links);
     let diagnostics = std::mem::take(&mut content.diagnostics);
@@ -148,7 +149,13 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     let out = safe_output_dir(root, &options.out)?;
     let config = SiteConfig::load(root)?.with_base_url(options.base_url.as_deref());
     let theme = Theme::load(root, &config.theme)?;
-    let analysis = analyse(root, config, options.drafts, options.validate)?;
+    let analysis = analyse(
+        root,
+        config,
+        options.drafts,
+        options.validate,
+        render::Output::Html,
+    )?;
     let mut report = BuildReport {
         written: false,
         guides: analysis.content.guides.len(),

@@ -97,18 +97,7 @@ pub async fn check(
     progress.set_length(to_check.len() as u64);
 
     let checker = Arc::new(Checker::new(config, &to_check)?);
-    let tasks: Vec<_> = to_check
-        .into_iter()
-        .map(|url| {
-            let checker = Arc::clone(&checker);
-            let progress = progress.clone();
-            tokio::spawn(async move {
-                let outcome = checker.check(&url).await;
-                progress.inc(1);
-                (url, outcome)
-            })
-        })
-        .collect();
+    let tasks = dispatch(&checker, to_check, progress).await;
     for task in tasks {
         let Ok((url, outcome)) = task.await else {
             continue;
@@ -134,12 +123,90 @@ pub async fn check(
     Ok(report)
 }
 
+/// URLs of one host waiting to be requested.
+struct HostQueue {
+    urls: std::collections::VecDeque<String>,
+    total: usize,
+    semaphore: Arc<Semaphore>,
+}
+
+impl HostQueue {
+    /// How far through its URLs this host is: hosts advance in proportion to
+    /// their share of the work, so all finish together instead of the
+    /// biggest ones running alone, below the overall limit, at the end.
+    fn progress(&self) -> f64 {
+        (self.total - self.urls.len()) as f64 / self.total as f64
+    }
+}
+
+type Task = tokio::task::JoinHandle<(String, Outcome)>;
+
+/// Starts one task per URL, each as soon as an overall slot and its host's
+/// slot are free. The dispatcher holds an overall slot only while it picks a
+/// host that has room, so a busy host never blocks the others.
+async fn dispatch(
+    checker: &Arc<Checker>,
+    urls: Vec<String>,
+    progress: &indicatif::ProgressBar,
+) -> Vec<Task> {
+    let mut queues: BTreeMap<String, HostQueue> = BTreeMap::new();
+    for url in urls {
+        let host = host_key(&url);
+        let semaphore = Arc::clone(&checker.per_host[&host]);
+        let queue = queues.entry(host).or_insert_with(|| HostQueue {
+            urls: Default::default(),
+            total: 0,
+            semaphore,
+        });
+        queue.urls.push_back(url);
+        queue.total += 1;
+    }
+    let finished = Arc::new(tokio::sync::Notify::new());
+    let mut tasks = Vec::new();
+    while queues.values().any(|q| !q.urls.is_empty()) {
+        let slot = Arc::clone(&checker.overall)
+            .acquire_owned()
+            .await
+            .expect("never closed");
+        let (url, host_slot) = loop {
+            let ready = queues
+                .values_mut()
+                .filter(|q| !q.urls.is_empty() && q.semaphore.available_permits() > 0)
+                .min_by(|a, b| a.progress().total_cmp(&b.progress()));
+            if let Some(queue) = ready {
+                let permit = Arc::clone(&queue.semaphore)
+                    .try_acquire_owned()
+                    .expect("a permit is free");
+                break (queue.urls.pop_front().expect("not empty"), permit);
+            }
+            // Every host with work is at its limit: wait for a request to end.
+            finished.notified().await;
+        };
+        let checker = Arc::clone(checker);
+        let finished = Arc::clone(&finished);
+        let progress = progress.clone();
+        tasks.push(tokio::spawn(async move {
+            let outcome = checker.check(&url, Some((slot, host_slot))).await;
+            finished.notify_one();
+            progress.inc(1);
+            (url, outcome)
+        }));
+    }
+    tasks
+}
+
+/// An overall slot and a host slot, held while a request is in flight.
+type Slots = (
+    tokio::sync::OwnedSemaphorePermit,
+    tokio::sync::OwnedSemaphorePermit,
+);
+
 /// Shared by every request of a run.
 struct Checker {
     client: Client,
-    overall: Semaphore,
+    overall: Arc<Semaphore>,
     /// One semaphore per host, made before any request so lookups need no lock.
-    per_host: HashMap<String, Semaphore>,
+    per_host: HashMap<String, Arc<Semaphore>>,
     per_host_limit: usize,
     timeout: Duration,
     retries: u32,
@@ -176,10 +243,10 @@ impl Checker {
         let per_host_limit = config.per_host.max(1);
         Ok(Checker {
             client,
-            overall: Semaphore::new(config.concurrency.max(1)),
+            overall: Arc::new(Semaphore::new(config.concurrency.max(1))),
             per_host: urls
                 .iter()
-                .map(|u| (host_key(u), Semaphore::new(per_host_limit)))
+                .map(|u| (host_key(u), Arc::new(Semaphore::new(per_host_limit))))
                 .collect(),
             per_host_limit,
             timeout,
@@ -190,11 +257,20 @@ impl Checker {
     }
 
     /// Tries, and retries as [`status`] decides, with exponential backoff.
-    async fn check(&self, url: &str) -> Outcome {
+    /// The first try uses the slots the dispatcher reserved.
+    async fn check(&self, url: &str, mut first: Option<Slots>) -> Outcome {
         let mut backoff = BACKOFF_START;
         let mut attempt = 0;
         loop {
-            match self.attempt(url).await {
+            let result = match first.take() {
+                Some(slots) => {
+                    let result = self.follow(url).await;
+                    drop(slots);
+                    result
+                }
+                None => self.attempt(url).await,
+            };
+            match result {
                 Attempt::Done(outcome) => return outcome,
                 Attempt::Retry { last, .. } if attempt >= self.retries => return last,
                 Attempt::Retry { after, .. } => {
@@ -207,9 +283,9 @@ impl Checker {
         }
     }
 
-    /// One attempt: permits are held only while requests are in flight, not
-    /// while waiting to retry. The host permit comes first so that a task
-    /// queued behind a busy host never holds one of the overall slots.
+    /// A retry: permits are held only while requests are in flight, not while
+    /// waiting to retry. The host permit comes first so that a retry queued
+    /// behind a busy host never holds one of the overall slots.
     async fn attempt(&self, url: &str) -> Attempt {
         let host = self.per_host.get(&host_key(url));
         let _host = match host {

@@ -55,17 +55,13 @@ impl Default for MarkdownRenderer {
 impl MarkdownRenderer {
     /// Renders `body`, whose first byte sits at `body_offset` in its file.
     pub fn render(&self, body: &str, body_offset: usize, links: &SiteLinks) -> Rendered {
-        let parser = Parser::new_ext(body, options()).into_offset_iter();
-        let events: Vec<(Event, Range<usize>)> = TextMergeWithOffset::new(parser).collect();
-        let mut walker = Walker::new(self, body, body_offset, links);
-        walker.walk(events);
         let Walker {
             out,
             facts,
             form_at,
             last_step_list_end,
             ..
-        } = walker;
+        } = self.walk(body, body_offset, links);
         let split = form_at.or(last_step_list_end).unwrap_or(out.len());
         let (before, after) = out.split_at(split);
         Rendered {
@@ -75,6 +71,20 @@ impl MarkdownRenderer {
             },
             facts,
         }
+    }
+
+    /// Only the facts: what `check` needs, without the HTML and sanitising
+    /// that cost most of rendering.
+    pub fn facts(&self, body: &str, body_offset: usize, links: &SiteLinks) -> Facts {
+        self.walk(body, body_offset, links).facts
+    }
+
+    fn walk<'a>(&'a self, body: &'a str, body_offset: usize, links: &'a SiteLinks) -> Walker<'a> {
+        let parser = Parser::new_ext(body, options()).into_offset_iter();
+        let events: Vec<(Event, Range<usize>)> = TextMergeWithOffset::new(parser).collect();
+        let mut walker = Walker::new(self, body, body_offset, links);
+        walker.walk(events);
+        walker
     }
 
     fn to_safe_html(&self, events: &[Event]) -> String {

@@ -19,6 +19,7 @@ pub struct Body {
 /// The result of rendering one guide.
 #[derive(Debug, Clone)]
 pub struct Rendered {
+    /// Empty when rendered with [`Output::FactsOnly`].
     pub body: Body,
     pub facts: Facts,
 }
@@ -117,7 +118,27 @@ fn has_scheme(dest: &str) -> bool {
     }
 }
 
+/// What rendering produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// Sanitised HTML and facts: for pages.
+    Html,
+    /// Facts only, several times faster: for `check`, which writes no page.
+    FactsOnly,
+}
+
 /// Renders one guide's body.
-pub fn render(guide: &Guide, renderer: &MarkdownRenderer, links: &SiteLinks) -> Rendered {
-    renderer.render(guide.body(), guide.body_offset, links)
+pub fn render(
+    guide: &Guide,
+    renderer: &MarkdownRenderer,
+    links: &SiteLinks,
+    output: Output,
+) -> Rendered {
+    match output {
+        Output::Html => renderer.render(guide.body(), guide.body_offset, links),
+        Output::FactsOnly => Rendered {
+            body: Body::default(),
+            facts: renderer.facts(guide.body(), guide.body_offset, links),
+        },
+    }
 }
