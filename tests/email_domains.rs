@@ -1,5 +1,7 @@
 //! Contact domains are resolved through a real DNS server on 127.0.0.1.
 
+mod common;
+
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, UdpSocket};
 use std::sync::{Arc, Mutex};
@@ -93,22 +95,8 @@ fn site(port: u16, emails_yaml: &str) -> tempfile::TempDir {
 }
 
 fn check(dir: &tempfile::TempDir, extra: &[&str]) -> (i32, Vec<Value>) {
-    let output = assert_cmd::Command::cargo_bin("guidesite")
-        .unwrap()
-        .arg("--root")
-        .arg(dir.path())
-        .args(["check", "--format", "json"])
-        .args(extra)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let json: Value =
-        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
-    (
-        output.status.code().unwrap(),
-        json["diagnostics"].as_array().unwrap().clone(),
-    )
+    let run = common::check_json(dir.path(), extra);
+    (run.code, run.diagnostics)
 }
 
 /// (code, severity, line, column) of the diagnostics that name `address`.

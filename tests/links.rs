@@ -1,5 +1,7 @@
 //! `guidesite check` against real HTTP servers on 127.0.0.1 (never elsewhere).
 
+mod common;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,7 +14,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde_json::Value;
 
 /// Requests seen, in flight, and the most ever in flight at once.
 #[derive(Default)]
@@ -193,30 +194,10 @@ fn site(links_yaml: &str, urls: &[String]) -> tempfile::TempDir {
     dir
 }
 
-struct Run {
-    code: i32,
-    diagnostics: Vec<Value>,
-    stderr: String,
-}
+type Run = common::CheckRun;
 
 fn check(dir: &tempfile::TempDir, extra: &[&str]) -> Run {
-    let output = assert_cmd::Command::cargo_bin("guidesite")
-        .unwrap()
-        .arg("--root")
-        .arg(dir.path())
-        .args(["check", "--format", "json"])
-        .args(extra)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let json: Value =
-        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
-    Run {
-        code: output.status.code().unwrap(),
-        diagnostics: json["diagnostics"].as_array().unwrap().clone(),
-        stderr,
-    }
+    common::check_json(dir.path(), extra)
 }
 
 /// (code, severity, message) of the diagnostics about `url`.

@@ -7,16 +7,8 @@ use common::SiteFixture;
 use serde_json::Value;
 
 fn check_json(site: &SiteFixture) -> (i32, Vec<Value>) {
-    let output = site
-        .command()
-        .args(["check", "--offline", "--format", "json"])
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
-    (
-        output.status.code().unwrap(),
-        json["diagnostics"].as_array().unwrap().clone(),
-    )
+    let run = common::check_json(site.path(), &["--offline"]);
+    (run.code, run.diagnostics)
 }
 
 #[test]

@@ -39,25 +39,28 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
     {
         let yaml = ctx.guide.yaml_offset;
         let named = |needle: &str| steps.iter().any(|s| names(&s.text, needle));
-        if !named(&access.grantee.value) {
-            findings.push(Finding::new(
+        let required = [
+            (
+                &access.grantee,
                 Code::StepsGranteeMissing,
-                file_span(&access.grantee, yaml),
-                format!(
-                    "no step names the grantee `{}`: say whom to invite",
-                    access.grantee.value
-                ),
-            ));
-        }
-        if !named(&access.role.value) {
-            findings.push(Finding::new(
+                "grantee",
+                "say whom to invite",
+            ),
+            (
+                &access.role,
                 Code::StepsRoleMissing,
-                file_span(&access.role, yaml),
-                format!(
-                    "no step names the role `{}`: say which permission to give",
-                    access.role.value
-                ),
-            ));
+                "role",
+                "say which permission to give",
+            ),
+        ];
+        for (value, code, what, advice) in required {
+            if !named(&value.value) {
+                findings.push(Finding::new(
+                    code,
+                    file_span(value, yaml),
+                    format!("no step names the {what} `{}`: {advice}", value.value),
+                ));
+            }
         }
     }
     findings

@@ -164,3 +164,31 @@ pub fn checked(output: Output) -> Output {
     );
     output
 }
+
+/// What `guidesite check --format json` reported.
+pub struct CheckRun {
+    pub code: i32,
+    pub diagnostics: Vec<serde_json::Value>,
+    pub stderr: String,
+}
+
+/// Runs `guidesite --root ROOT check --format json EXTRA…`; never a panic.
+pub fn check_json(root: &Path, extra: &[&str]) -> CheckRun {
+    let output = Command::cargo_bin("guidesite")
+        .unwrap()
+        .arg("--root")
+        .arg(root)
+        .args(["check", "--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    CheckRun {
+        code: output.status.code().unwrap(),
+        diagnostics: json["diagnostics"].as_array().unwrap().clone(),
+        stderr,
+    }
+}
