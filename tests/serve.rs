@@ -279,3 +279,29 @@ fn build_output_never_carries_the_reload_script() {
         assert!(!site.read(file).contains("__guidesite"), "{file}");
     }
 }
+
+#[test]
+fn a_theme_change_rebuilds_every_page() {
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS).guide("beta", STEPS);
+    let server = Server::start(&site);
+    let reloads = server.reloads();
+    let embed = include_str!("../themes/default/templates/embed.html");
+    site.file(
+        "themes/default/templates/embed.html",
+        embed.replace(
+            "<article class=\"guidesite-guide\"",
+            "<article data-theme=\"custom\" class=\"guidesite-guide\"",
+        ),
+    );
+    await_reload(&reloads);
+    eventually(
+        &reloads,
+        "every page re-rendered with the new theme",
+        || {
+            ["/acme/", "/beta/"]
+                .iter()
+                .all(|p| server.get(p).1.contains("data-theme=\"custom\""))
+        },
+    );
+}

@@ -110,29 +110,21 @@ type Debouncer = notify_debouncer_full::Debouncer<
 >;
 
 /// Watches `content/`, `themes/` and `site.yaml`; rebuilds on a thread of its own.
-fn watch_sources(root: &Path, state: AppState) -> Result<Debouncer, ServeError> {
+fn watch_sources(root: &Path, state: AppState) -> Result<SharedDebouncer, ServeError> {
     let (tx, rx) = std::sync::mpsc::channel();
-    let watch_error = |path: &Path| {
-        let path = path.to_path_buf();
-        move |e: notify_debouncer_full::notify::Error| ServeError::Watch {
-            path,
+    let debouncer = notify_debouncer_full::new_debouncer(DEBOUNCE, None, tx).map_err(|e| {
+        ServeError::Watch {
+            path: root.to_path_buf(),
             message: e.to_string(),
         }
-    };
-    let mut debouncer =
-        notify_debouncer_full::new_debouncer(DEBOUNCE, None, tx).map_err(watch_error(root))?;
-    for dir in ["content", "themes"] {
-        let path = root.join(dir);
-        if path.is_dir() {
-            debouncer
-                .watch(&path, RecursiveMode::Recursive)
-                .map_err(watch_error(&path))?;
-        }
-    }
-    debouncer
-        .watch(root, RecursiveMode::NonRecursive)
-        .map_err(watch_error(root))?;
+    })?;
+    let debouncer = Arc::new(Mutex::new(debouncer));
+    // The root itself only for `site.yaml` and for `content/` or `themes/`
+    // appearing: watching it recursively would follow `target/`, `dist/` …
+    watch(&debouncer, root, RecursiveMode::NonRecursive)?;
+    watch_source_dirs(&debouncer, root)?;
 
+    let watcher = Arc::clone(&debouncer);
     let root = root.to_path_buf();
     std::thread::spawn(move || {
         let mut version = 0u64;
@@ -147,6 +139,15 @@ fn watch_sources(root: &Path, state: AppState) -> Result<Debouncer, ServeError> 
                 .collect();
             if changes.is_empty() {
                 continue;
+            }
+            if changes
+                .iter()
+                .any(|c| matches!(c, Change::Config | Change::Theme))
+            {
+                // `content/` or `themes/` may have just appeared.
+                if let Err(e) = watch_source_dirs(&watcher, &root) {
+                    eprintln!("warning: {e}");
+                }
             }
             let started = Instant::now();
             let (diagnostics, changed) = {
@@ -168,6 +169,27 @@ fn watch_sources(root: &Path, state: AppState) -> Result<Debouncer, ServeError> 
         }
     });
     Ok(debouncer)
+}
+
+type SharedDebouncer = Arc<Mutex<Debouncer>>;
+
+fn watch(debouncer: &SharedDebouncer, path: &Path, mode: RecursiveMode) -> Result<(), ServeError> {
+    let mut debouncer = debouncer.lock().expect("watching never panics");
+    debouncer.watch(path, mode).map_err(|e| ServeError::Watch {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// Watches `content/` and `themes/` (recursively) where they exist.
+fn watch_source_dirs(debouncer: &SharedDebouncer, root: &Path) -> Result<(), ServeError> {
+    for dir in ["content", "themes"] {
+        let path = root.join(dir);
+        if path.is_dir() {
+            watch(debouncer, &path, RecursiveMode::Recursive)?;
+        }
+    }
+    Ok(())
 }
 
 fn report(workspace: &Workspace, diagnostics: &[Diagnostic], started: Instant, what: &str) {

@@ -30,8 +30,9 @@ pub fn classify(root: &Path, path: &Path) -> Option<Change> {
         return None;
     }
     match (first.as_ref(), rest.len()) {
-        ("site.yaml", 0) => Some(Change::Config),
-        ("themes", n) if n > 0 => Some(Change::Theme),
+        // `content/` itself appearing or going: everything may change.
+        ("site.yaml" | "content", 0) => Some(Change::Config),
+        ("themes", _) => Some(Change::Theme),
         ("content", 1) if name.ends_with(".md") => Some(Change::Guide(path.to_path_buf())),
         ("content", n) if n > 1 => Some(Change::Asset(path.to_path_buf())),
         _ => None,
@@ -47,6 +48,8 @@ mod tests {
         let root = Path::new("/site");
         let c = |p: &str| classify(root, &root.join(p));
         assert_eq!(c("site.yaml"), Some(Change::Config));
+        assert_eq!(c("content"), Some(Change::Config));
+        assert_eq!(c("themes"), Some(Change::Theme));
         assert_eq!(c("themes/default/templates/base.html"), Some(Change::Theme));
         assert_eq!(
             c("content/meta.md"),
