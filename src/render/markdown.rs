@@ -60,14 +60,15 @@ impl MarkdownRenderer {
             facts,
             form_at,
             last_step_list_end,
+            has_raw_html,
             ..
         } = self.walk(body, body_offset, links);
         let split = form_at.or(last_step_list_end).unwrap_or(out.len());
         let (before, after) = out.split_at(split);
         Rendered {
             body: Body {
-                before_form: self.to_safe_html(before),
-                after_form: self.to_safe_html(after),
+                before_form: self.to_safe_html(before, has_raw_html),
+                after_form: self.to_safe_html(after, has_raw_html),
             },
             facts,
         }
@@ -87,10 +88,17 @@ impl MarkdownRenderer {
         walker
     }
 
-    fn to_safe_html(&self, events: &[Event]) -> String {
+    /// HTML from events. Markdown alone renders safely by construction: the
+    /// writer escapes text and attributes, the walker drops unsafe URLs and
+    /// heading attributes. Raw HTML from the author goes through ammonia.
+    fn to_safe_html(&self, events: &[Event], has_raw_html: bool) -> String {
         let mut html = String::new();
         pulldown_cmark::html::push_html(&mut html, events.iter().cloned());
-        self.sanitizer.clean(&html).to_string()
+        if has_raw_html {
+            self.sanitizer.clean(&html).to_string()
+        } else {
+            html
+        }
     }
 }
 
@@ -156,6 +164,8 @@ struct Walker<'a> {
     open_links: Vec<OpenLink>,
     in_code_block: bool,
     in_html_comment: bool,
+    /// Whether the source holds raw HTML, the only part that needs sanitising.
+    has_raw_html: bool,
     section: Option<String>,
     form_at: Option<usize>,
     last_step_list_end: Option<usize>,
@@ -182,6 +192,7 @@ impl<'a> Walker<'a> {
             open_links: Vec::new(),
             in_code_block: false,
             in_html_comment: false,
+            has_raw_html: false,
             section: None,
             form_at: None,
             last_step_list_end: None,
@@ -201,20 +212,17 @@ impl<'a> Walker<'a> {
                 Event::Start(Tag::Paragraph) if self.is_form_marker(&mut events) => {
                     self.form_at = Some(self.out.len());
                 }
-                Event::Start(Tag::Heading {
-                    level,
-                    classes,
-                    attrs,
-                    ..
-                }) => {
+                // `{.class key=value}` heading attributes could carry event
+                // handlers: only the id is kept.
+                Event::Start(Tag::Heading { level, .. }) => {
                     let id = heading_ids.next().unwrap_or_default();
                     self.heading = Some((level as u8, id.clone(), self.file_span(&range)));
                     self.facts.anchors.push(id.clone());
                     self.out.push(Event::Start(Tag::Heading {
                         level,
                         id: Some(CowStr::from(id)),
-                        classes,
-                        attrs,
+                        classes: Vec::new(),
+                        attrs: Vec::new(),
                     }));
                     self.facts.headings.push(Heading {
                         level: level as u8,
@@ -281,8 +289,9 @@ impl<'a> Walker<'a> {
                         dest_url.to_string()
                     };
                     let href = self.links.resolve(&dest).unwrap_or(dest.clone());
+                    let published = publishable(&href);
                     self.open_links.push(OpenLink {
-                        href: publishable(&href).then(|| href.clone()),
+                        href: published.then(|| href.clone()),
                         dest,
                         kind: LinkKind::Markdown,
                         span: self.file_span(&range),
@@ -294,12 +303,15 @@ impl<'a> Walker<'a> {
                     } else {
                         CowStr::from(href)
                     };
-                    self.out.push(Event::Start(Tag::Link {
-                        link_type,
-                        dest_url,
-                        title,
-                        id,
-                    }));
+                    // A `javascript:` link keeps its text but loses the link.
+                    if published {
+                        self.out.push(Event::Start(Tag::Link {
+                            link_type,
+                            dest_url,
+                            title,
+                            id,
+                        }));
+                    }
                 }
                 Event::Start(Tag::Image {
                     link_type,
@@ -321,14 +333,23 @@ impl<'a> Walker<'a> {
                     if let Some(step) = self.step.as_mut() {
                         step.has_image = true;
                     }
-                    self.out.push(Event::Start(Tag::Image {
-                        link_type,
-                        dest_url: CowStr::from(href),
-                        title,
-                        id,
-                    }));
+                    if publishable(&href) {
+                        self.out.push(Event::Start(Tag::Image {
+                            link_type,
+                            dest_url: CowStr::from(href),
+                            title,
+                            id,
+                        }));
+                    }
                 }
                 Event::End(end @ (TagEnd::Link | TagEnd::Image)) => {
+                    let published = self
+                        .open_links
+                        .last()
+                        .is_none_or(|open| open.href.is_some());
+                    if published {
+                        self.out.push(Event::End(end));
+                    }
                     if let Some(open) = self.open_links.pop() {
                         self.facts.links.push(Link {
                             dest: open.dest,
@@ -338,7 +359,6 @@ impl<'a> Walker<'a> {
                             span: open.span,
                         });
                     }
-                    self.out.push(Event::End(end));
                 }
                 Event::Text(text) => {
                     let context = if self.in_code_block {
@@ -354,6 +374,7 @@ impl<'a> Walker<'a> {
                     self.out.push(Event::Code(code));
                 }
                 Event::Html(ref html) | Event::InlineHtml(ref html) => {
+                    self.has_raw_html = true;
                     self.html(html, &range);
                     self.out.push(event);
                 }

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::config::SiteConfig;
 use crate::content::{Content, Guide};
 use crate::render::Rendered;
+use crate::render::facts::Facts;
 use manifest::{
     Manifest, ManifestAccess, ManifestField, ManifestGuide, ManifestOnboard, ManifestStep,
 };
@@ -62,17 +63,54 @@ struct SiteView<'a> {
 
 /// What the guide, embed and form templates see.
 #[derive(Serialize)]
-struct GuideContext<'a> {
+struct EmbedContext<'a> {
     site: &'a SiteView<'a>,
-    guide: &'a ManifestGuide,
+    guide: GuideView<'a>,
     body_before_form: &'a str,
     body_after_form: &'a str,
+}
+
+/// What `guide.html` sees: the embed, rendered once, placed in a page.
+#[derive(Serialize)]
+struct PageContext<'a> {
+    site: &'a SiteView<'a>,
+    guide: GuideView<'a>,
+    embed: &'a str,
 }
 
 #[derive(Serialize)]
 struct IndexContext<'a> {
     site: &'a SiteView<'a>,
-    guides: &'a [ManifestGuide],
+    guides: Vec<GuideView<'a>>,
+}
+
+/// The part of a manifest entry templates use (steps and links are for the
+/// portal); converting less into template values is much of a page's cost.
+#[derive(Serialize)]
+struct GuideView<'a> {
+    source: &'a str,
+    title: &'a str,
+    platform: &'a str,
+    summary: &'a str,
+    url: &'a str,
+    embed_url: &'a str,
+    contacts: &'a [String],
+    onboard: Option<&'a ManifestOnboard>,
+}
+
+impl<'a> From<&'a ManifestGuide> for GuideView<'a> {
+    fn from(g: &'a ManifestGuide) -> Self {
+        GuideView {
+            source: &g.source,
+            title: &g.title,
+            platform: &g.platform,
+            summary: &g.summary,
+            url: &g.url,
+            embed_url: &g.embed_url,
+            contacts: &g.contacts,
+            onboard: g.onboard.as_ref(),
+        }
+    }
 }
 
 /// One output file: its path under the output folder and its bytes.
@@ -103,14 +141,23 @@ impl<'a> SiteRenderer<'a> {
     /// A guide's page and embed, and its manifest entry (hash filled in).
     pub fn guide(&self, page: &Page) -> Result<(ManifestGuide, [OutputFile; 2]), SiteError> {
         let mut entry = manifest_entry(self.config, page);
-        let context = GuideContext {
-            site: &self.site,
-            guide: &entry,
-            body_before_form: &page.rendered.body.before_form,
-            body_after_form: &page.rendered.body.after_form,
-        };
-        let embed = self.theme.render("embed.html", &context)?;
-        let page_html = self.theme.render("guide.html", &context)?;
+        let embed = self.theme.render(
+            "embed.html",
+            &EmbedContext {
+                site: &self.site,
+                guide: GuideView::from(&entry),
+                body_before_form: &page.rendered.body.before_form,
+                body_after_form: &page.rendered.body.after_form,
+            },
+        )?;
+        let page_html = self.theme.render(
+            "guide.html",
+            &PageContext {
+                site: &self.site,
+                guide: GuideView::from(&entry),
+                embed: &embed,
+            },
+        )?;
         entry.hash = hex(&Sha256::digest(embed.as_bytes()));
         let source = page.guide.source();
         Ok((
@@ -130,7 +177,7 @@ impl<'a> SiteRenderer<'a> {
     ) -> Result<(Manifest, Vec<OutputFile>), SiteError> {
         let index = IndexContext {
             site: &self.site,
-            guides: &guides,
+            guides: guides.iter().map(GuideView::from).collect(),
         };
         let mut files = vec![
             (
@@ -208,28 +255,42 @@ pub fn sort_guides(guides: &mut [ManifestGuide]) {
     });
 }
 
-/// Renders and writes the whole site; guide pages in parallel.
+/// Renders and writes the whole site. Each guide is rendered and written in
+/// parallel as soon as it is ready, and only its facts and manifest entry are
+/// kept, so memory does not grow with the pages. `approve` sees every
+/// guide's facts before the listings are written; when it refuses, nothing
+/// more is written and `None` is returned (the caller discards the output).
 pub fn write_site(
-    config: &SiteConfig,
-    theme: &Theme,
+    renderer: &SiteRenderer,
     content: &Content,
-    pages: &[Page],
     content_root: &Path,
+    render: impl Fn(&Guide) -> Rendered + Sync,
+    approve: impl FnOnce(&[Facts]) -> bool,
     sink: &dyn Sink,
-) -> Result<Manifest, SiteError> {
-    let renderer = SiteRenderer::new(config, theme);
+) -> Result<Option<Manifest>, SiteError> {
     let put = |(path, bytes): OutputFile| {
         sink.write(&path, &bytes)
             .map_err(|source| SiteError::Write { path, source })
     };
-    let mut guides: Vec<ManifestGuide> = pages
+    let (facts, mut guides): (Vec<Facts>, Vec<ManifestGuide>) = content
+        .guides
         .par_iter()
-        .map(|page| {
-            let (entry, files) = renderer.guide(page)?;
+        .map(|guide| {
+            let rendered = render(guide);
+            let (entry, files) = renderer.guide(&Page {
+                guide,
+                rendered: &rendered,
+            })?;
             files.into_iter().try_for_each(put)?;
-            Ok(entry)
+            Ok((rendered.facts, entry))
         })
-        .collect::<Result<_, SiteError>>()?;
+        .collect::<Result<Vec<_>, SiteError>>()?
+        .into_iter()
+        .unzip();
+    if !approve(&facts) {
+        return Ok(None);
+    }
+    drop(facts);
     sort_guides(&mut guides);
     renderer
         .statics(content, content_root)?
@@ -237,7 +298,7 @@ pub fn write_site(
         .try_for_each(put)?;
     let (manifest, files) = renderer.listings(guides)?;
     files.into_iter().try_for_each(put)?;
-    Ok(manifest)
+    Ok(Some(manifest))
 }
 
 /// The manifest's view of one guide (its `hash` is filled in once the embed exists).
