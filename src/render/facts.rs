@@ -43,9 +43,8 @@ pub struct Step {
     pub text: String,
     /// True when the item shows an image even if it has no text.
     pub has_image: bool,
-    /// Which step list (0-based) the item belongs to.
+    /// Which step list (0-based) the item belongs to. (Its id is in `anchors`.)
     pub list: usize,
-    pub id: String,
     pub span: Range<usize>,
 }
 
@@ -91,6 +90,17 @@ pub struct EmailMention {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextRun {
-    pub text: String,
+    /// `None` when the run is the source at `span` verbatim (the usual case:
+    /// no copy is kept); the text itself when escapes or entities changed it.
+    pub rewritten: Option<String>,
     pub span: Range<usize>,
+}
+
+impl TextRun {
+    /// The run's text, given the file it came from.
+    pub fn text<'a>(&'a self, file_text: &'a str) -> &'a str {
+        self.rewritten
+            .as_deref()
+            .unwrap_or(&file_text[self.span.clone()])
+    }
 }

@@ -449,9 +449,9 @@ impl<'a> Walker<'a> {
             Some(heading) => self.ids.unique(&format!("{}-step-{number}", heading.id)),
             None => self.ids.unique(&format!("step-{number}")),
         };
-        self.facts.anchors.push(id.clone());
         self.out
             .push(Event::Html(CowStr::from(format!("<li id=\"{id}\">"))));
+        self.facts.anchors.push(id);
         self.step = Some(Step {
             section: self.section.clone(),
             number,
@@ -459,7 +459,6 @@ impl<'a> Walker<'a> {
             text: String::new(),
             has_image: false,
             list,
-            id,
             span: self.file_span(&range),
         });
     }
@@ -510,7 +509,7 @@ impl<'a> Walker<'a> {
         }
         if context == EmailContext::Text && !self.in_code_block {
             self.facts.texts.push(TextRun {
-                text: text.to_string(),
+                rewritten: (!verbatim).then(|| text.to_string()),
                 span,
             });
         }

@@ -14,7 +14,7 @@ use crate::config::SiteConfig;
 use crate::content::{self, Guide, Parsed};
 use crate::diag::{Code, Diagnostic, Finding, LineIndex, Severity};
 use crate::render::{self, MarkdownRenderer, Rendered, SiteLinks};
-use crate::site::manifest::ManifestGuide;
+use crate::site::manifest::{self, ManifestGuide};
 use crate::site::{Page, SiteRenderer, Theme, sort_guides};
 use crate::validate::{self, SiteFacts};
 
@@ -176,7 +176,10 @@ impl Workspace {
         let mut guides: Vec<ManifestGuide> = s.entries.values().cloned().collect();
         sort_guides(&mut guides);
         match SiteRenderer::new(&s.config, &s.theme).listings(guides) {
-            Ok((_, files)) => {
+            Ok((manifest, files)) => {
+                let mut json = Vec::new();
+                manifest::write_json(&manifest, &mut json).expect("writing to memory never fails");
+                self.files.insert("manifest.json".into(), Bytes::from(json));
                 self.files
                     .extend(files.into_iter().map(|(p, b)| (p, Bytes::from(b))));
                 self.listings_stale = false;

@@ -87,6 +87,14 @@ pub struct ManifestStep {
     pub text: String,
 }
 
+/// Writes `manifest.json`, pretty-printed, streamed: at 10,000 guides it is
+/// tens of megabytes, better not held in memory whole.
+pub fn write_json(manifest: &Manifest, mut out: impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut out, manifest)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
 /// `dist/manifest.schema.json`, pretty-printed.
 pub fn schema_json() -> String {
     let schema = schemars::schema_for!(Manifest);

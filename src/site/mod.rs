@@ -169,8 +169,9 @@ impl<'a> SiteRenderer<'a> {
         ))
     }
 
-    /// Everything that lists all guides: index, 404, sitemap, manifest and
-    /// its schema. `guides` must be in index order ([`sort_guides`]).
+    /// Everything that lists all guides: index, 404, sitemap, the manifest's
+    /// schema, and the manifest itself (to write with [`manifest::write_json`]).
+    /// `guides` must be in index order ([`sort_guides`]).
     pub fn listings(
         &self,
         guides: Vec<ManifestGuide>,
@@ -179,7 +180,7 @@ impl<'a> SiteRenderer<'a> {
             site: &self.site,
             guides: guides.iter().map(GuideView::from).collect(),
         };
-        let mut files = vec![
+        let files = vec![
             (
                 "index.html".to_string(),
                 self.theme.render("index.html", &index)?.into_bytes(),
@@ -203,10 +204,6 @@ impl<'a> SiteRenderer<'a> {
             stylesheet: self.site.stylesheet.clone(),
             guides,
         };
-        let mut json =
-            serde_json::to_string_pretty(&manifest).expect("the manifest always serialises");
-        json.push('\n');
-        files.push(("manifest.json".to_string(), json.into_bytes()));
         Ok((manifest, files))
     }
 
@@ -298,6 +295,12 @@ pub fn write_site(
         .try_for_each(put)?;
     let (manifest, files) = renderer.listings(guides)?;
     files.into_iter().try_for_each(put)?;
+    sink.create("manifest.json")
+        .and_then(|file| manifest::write_json(&manifest, file))
+        .map_err(|source| SiteError::Write {
+            path: "manifest.json".into(),
+            source,
+        })?;
     Ok(Some(manifest))
 }
 

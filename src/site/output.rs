@@ -2,12 +2,21 @@
 //! swapped in only when every file was written, so a failed build leaves the
 //! previous output exactly as it was.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Where rendered files go; `Sync` so guides can be written in parallel.
 pub trait Sink: Sync {
-    /// Writes `bytes` at `path` (relative, `/`-separated).
-    fn write(&self, path: &str, bytes: &[u8]) -> std::io::Result<()>;
+    /// Opens `path` (relative, `/`-separated) for writing, for large files
+    /// that are streamed rather than built in memory.
+    fn create(&self, path: &str) -> std::io::Result<Box<dyn Write + '_>>;
+
+    /// Writes `bytes` at `path`.
+    fn write(&self, path: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let mut file = self.create(path)?;
+        file.write_all(bytes)?;
+        file.flush()
+    }
 }
 
 /// A sink writing below a directory.
@@ -22,12 +31,14 @@ impl DirSink {
 }
 
 impl Sink for DirSink {
-    fn write(&self, path: &str, bytes: &[u8]) -> std::io::Result<()> {
+    fn create(&self, path: &str) -> std::io::Result<Box<dyn Write + '_>> {
         let target = self.dir.join(path);
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        std::fs::write(target, bytes)
+        Ok(Box::new(std::io::BufWriter::new(std::fs::File::create(
+            target,
+        )?)))
     }
 }
 

@@ -19,8 +19,8 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
     let guide = &ctx.guide;
     for run in &ctx.facts.texts {
         // Offsets inside a run are exact only when it is the source verbatim.
-        let verbatim = guide.text.get(run.span.clone()) == Some(run.text.as_str());
-        for m in PLACEHOLDER.find_iter(&run.text) {
+        let verbatim = run.rewritten.is_none();
+        for m in PLACEHOLDER.find_iter(run.text(&guide.text)) {
             let span = if verbatim {
                 run.span.start + m.start()..run.span.start + m.end()
             } else {
