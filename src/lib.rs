@@ -63,10 +63,6 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    pub fn error_count(&self) -> usize {
-        count(&self.diagnostics, Severity::Error)
-    }
-
     /// Runs every offline rule over the rendered guides.
     pub fn validate(&self) -> Vec<Diagnostic> {
         let content = &self.content;
