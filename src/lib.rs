@@ -85,13 +85,15 @@ pub fn count(diagnostics: &[Diagnostic], severity: Severity) -> usize {
 }
 
 /// Loads, renders (in parallel) and validates a site; drafts only if asked.
-/// `validate: false` exists for the benchmark that prices validation.
+/// `on_rendered` sees each guide's facts as soon as they exist (`check`
+/// starts requests with them).
 pub fn analyse(
     root: &Path,
     config: SiteConfig,
     drafts: bool,
     validate: bool,
     output: render::Output,
+    on_rendered: &(dyn Fn(&render::facts::Facts) + Sync),
 ) -> Result<Analysis, Error> {
     let mut content = content::load(root, &config)?;
     if !drafts {
@@ -102,7 +104,11 @@ pub fn analyse(
     let rendered: Vec<Rendered> = content
         .guides
         .par_iter()
-        .map(|guide| render::render(guide, &renderer, &links, output))
+        .map(|guide| {
+            let rendered = render::render(guide, &renderer, &links, output);
+            on_rendered(&rendered.facts);
+            rendered
+        })
         .collect();
     drop(links);
     let diagnostics = std::mem::take(&mut content.diagnostics);

@@ -5,12 +5,13 @@
 pub mod cache;
 pub mod status;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::{Client, Method, StatusCode, header};
-use tokio::sync::Semaphore;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::LinkConfig;
 use cache::LinkCache;
@@ -56,9 +57,11 @@ pub fn request_url(dest: &str) -> &str {
     dest.split('#').next().unwrap_or(dest)
 }
 
-/// Checks each distinct URL of `urls`. `cache` is `None` with `--no-cache`.
+/// Checks each distinct URL that arrives on `batches`, starting as soon as
+/// the first arrives (the caller is still reading guides). Ends when the
+/// channel closes and every request has. `cache` is `None` with `--no-cache`.
 pub async fn check(
-    urls: Vec<String>,
+    mut batches: UnboundedReceiver<Vec<String>>,
     config: &LinkConfig,
     mut cache: Option<LinkCache>,
     progress: &indicatif::ProgressBar,
@@ -74,30 +77,73 @@ pub async fn check(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let checker = Arc::new(Checker::new(config)?);
     let mut report = Report::default();
-    let mut to_check = Vec::new();
-    for url in urls {
-        if report.outcomes.contains_key(&url) {
+    let mut queues = HostQueues::default();
+    let admit = |batch: Vec<String>, report: &mut Report, queues: &mut HostQueues| {
+        for url in batch {
+            if report.outcomes.contains_key(&url) || queues.contains(&url) {
+                continue;
+            }
+            if excludes.iter().any(|re| re.is_match(&url)) {
+                report.stats.excluded += 1;
+                report.outcomes.insert(url, Outcome::Excluded);
+            } else if cache.as_ref().is_some_and(|c| c.contains(&url)) {
+                report.stats.cached += 1;
+                report.outcomes.insert(url, Outcome::Cached);
+            } else {
+                progress.inc_length(1);
+                let semaphore = checker.host_semaphore(&host_key(&url));
+                queues.push(url, semaphore);
+            }
+        }
+    };
+
+    // Starts one task per URL, each as soon as an overall slot and its
+    // host's slot are free. The dispatcher holds an overall slot only while
+    // it picks a host that has room, so a busy host never blocks the others.
+    let finished = Arc::new(tokio::sync::Notify::new());
+    let mut tasks = Vec::new();
+    let mut open = true;
+    loop {
+        while let Ok(batch) = batches.try_recv() {
+            admit(batch, &mut report, &mut queues);
+        }
+        if queues.is_empty() {
+            match batches.recv().await {
+                Some(batch) => admit(batch, &mut report, &mut queues),
+                None if open => open = false,
+                None => break,
+            }
             continue;
         }
-        let outcome = if excludes.iter().any(|re| re.is_match(&url)) {
-            report.stats.excluded += 1;
-            Outcome::Excluded
-        } else if cache.as_ref().is_some_and(|c| c.contains(&url)) {
-            report.stats.cached += 1;
-            Outcome::Cached
-        } else {
-            to_check.push(url.clone());
+        let slot = Arc::clone(&checker.overall)
+            .acquire_owned()
+            .await
+            .expect("never closed");
+        let Some((url, host, host_slot)) = queues.next() else {
+            drop(slot);
+            // Every host with work is at its limit: wait for a request to
+            // end, or for more URLs.
+            tokio::select! {
+                _ = finished.notified() => {}
+                batch = batches.recv(), if open => match batch {
+                    Some(batch) => admit(batch, &mut report, &mut queues),
+                    None => open = false,
+                },
+            }
             continue;
         };
-        report.outcomes.insert(url, outcome);
+        let checker = Arc::clone(&checker);
+        let finished = Arc::clone(&finished);
+        let progress = progress.clone();
+        tasks.push(tokio::spawn(async move {
+            let outcome = checker.check(&url, &host, Some((slot, host_slot))).await;
+            finished.notify_one();
+            progress.inc(1);
+            (url, outcome)
+        }));
     }
-    to_check.sort();
-    to_check.dedup();
-    progress.set_length(to_check.len() as u64);
-
-    let checker = Arc::new(Checker::new(config, &to_check)?);
-    let tasks = dispatch(&checker, to_check, progress).await;
     for task in tasks {
         let Ok((url, outcome)) = task.await else {
             continue;
@@ -125,7 +171,7 @@ pub async fn check(
 
 /// URLs of one host waiting to be requested.
 struct HostQueue {
-    urls: std::collections::VecDeque<String>,
+    urls: VecDeque<String>,
     total: usize,
     semaphore: Arc<Semaphore>,
 }
@@ -139,74 +185,62 @@ impl HostQueue {
     }
 }
 
-type Task = tokio::task::JoinHandle<(String, Outcome)>;
+/// The URLs not yet requested, by host.
+#[derive(Default)]
+struct HostQueues {
+    by_host: BTreeMap<String, HostQueue>,
+    queued: HashSet<String>,
+}
 
-/// Starts one task per URL, each as soon as an overall slot and its host's
-/// slot are free. The dispatcher holds an overall slot only while it picks a
-/// host that has room, so a busy host never blocks the others.
-async fn dispatch(
-    checker: &Arc<Checker>,
-    urls: Vec<String>,
-    progress: &indicatif::ProgressBar,
-) -> Vec<Task> {
-    let mut queues: BTreeMap<String, HostQueue> = BTreeMap::new();
-    for url in urls {
-        let host = host_key(&url);
-        let semaphore = Arc::clone(&checker.per_host[&host]);
-        let queue = queues.entry(host).or_insert_with(|| HostQueue {
-            urls: Default::default(),
-            total: 0,
-            semaphore,
-        });
+impl HostQueues {
+    fn contains(&self, url: &str) -> bool {
+        self.queued.contains(url)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.by_host.values().all(|q| q.urls.is_empty())
+    }
+
+    fn push(&mut self, url: String, semaphore: Arc<Semaphore>) {
+        let queue = self
+            .by_host
+            .entry(host_key(&url))
+            .or_insert_with(|| HostQueue {
+                urls: VecDeque::new(),
+                total: 0,
+                semaphore,
+            });
+        self.queued.insert(url.clone());
         queue.urls.push_back(url);
         queue.total += 1;
     }
-    let finished = Arc::new(tokio::sync::Notify::new());
-    let mut tasks = Vec::new();
-    while queues.values().any(|q| !q.urls.is_empty()) {
-        let slot = Arc::clone(&checker.overall)
-            .acquire_owned()
-            .await
-            .expect("never closed");
-        let (url, host_slot) = loop {
-            let ready = queues
-                .values_mut()
-                .filter(|q| !q.urls.is_empty() && q.semaphore.available_permits() > 0)
-                .min_by(|a, b| a.progress().total_cmp(&b.progress()));
-            if let Some(queue) = ready {
-                let permit = Arc::clone(&queue.semaphore)
-                    .try_acquire_owned()
-                    .expect("a permit is free");
-                break (queue.urls.pop_front().expect("not empty"), permit);
-            }
-            // Every host with work is at its limit: wait for a request to end.
-            finished.notified().await;
-        };
-        let checker = Arc::clone(checker);
-        let finished = Arc::clone(&finished);
-        let progress = progress.clone();
-        tasks.push(tokio::spawn(async move {
-            let outcome = checker.check(&url, Some((slot, host_slot))).await;
-            finished.notify_one();
-            progress.inc(1);
-            (url, outcome)
-        }));
+
+    /// The next URL of the least advanced host that has room, with that
+    /// host's slot taken.
+    fn next(&mut self) -> Option<(String, Arc<Semaphore>, OwnedSemaphorePermit)> {
+        let queue = self
+            .by_host
+            .values_mut()
+            .filter(|q| !q.urls.is_empty() && q.semaphore.available_permits() > 0)
+            .min_by(|a, b| a.progress().total_cmp(&b.progress()))?;
+        let permit = Arc::clone(&queue.semaphore).try_acquire_owned().ok()?;
+        Some((
+            queue.urls.pop_front()?,
+            Arc::clone(&queue.semaphore),
+            permit,
+        ))
     }
-    tasks
 }
 
 /// An overall slot and a host slot, held while a request is in flight.
-type Slots = (
-    tokio::sync::OwnedSemaphorePermit,
-    tokio::sync::OwnedSemaphorePermit,
-);
+type Slots = (OwnedSemaphorePermit, OwnedSemaphorePermit);
 
 /// Shared by every request of a run.
 struct Checker {
     client: Client,
     overall: Arc<Semaphore>,
-    /// One semaphore per host, made before any request so lookups need no lock.
-    per_host: HashMap<String, Arc<Semaphore>>,
+    /// One semaphore per host, made when the host's first URL arrives.
+    per_host: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
     per_host_limit: usize,
     timeout: Duration,
     retries: u32,
@@ -225,7 +259,7 @@ fn host_key(url: &str) -> String {
 }
 
 impl Checker {
-    fn new(config: &LinkConfig, urls: &[String]) -> Result<Self, LinkError> {
+    fn new(config: &LinkConfig) -> Result<Self, LinkError> {
         let timeout = Duration::from_secs(config.timeout_secs.max(1));
         let client = Client::builder()
             .user_agent(concat!(
@@ -244,10 +278,7 @@ impl Checker {
         Ok(Checker {
             client,
             overall: Arc::new(Semaphore::new(config.concurrency.max(1))),
-            per_host: urls
-                .iter()
-                .map(|u| (host_key(u), Arc::new(Semaphore::new(per_host_limit))))
-                .collect(),
+            per_host: Default::default(),
             per_host_limit,
             timeout,
             retries: config.retries,
@@ -256,9 +287,17 @@ impl Checker {
         })
     }
 
+    fn host_semaphore(&self, host: &str) -> Arc<Semaphore> {
+        let mut hosts = self.per_host.lock().expect("never poisoned");
+        let semaphore = hosts
+            .entry(host.to_string())
+            .or_insert_with(|| Arc::new(Semaphore::new(self.per_host_limit)));
+        Arc::clone(semaphore)
+    }
+
     /// Tries, and retries as [`status`] decides, with exponential backoff.
     /// The first try uses the slots the dispatcher reserved.
-    async fn check(&self, url: &str, mut first: Option<Slots>) -> Outcome {
+    async fn check(&self, url: &str, host: &Semaphore, mut first: Option<Slots>) -> Outcome {
         let mut backoff = BACKOFF_START;
         let mut attempt = 0;
         loop {
@@ -268,7 +307,7 @@ impl Checker {
                     drop(slots);
                     result
                 }
-                None => self.attempt(url).await,
+                None => self.attempt(url, host).await,
             };
             match result {
                 Attempt::Done(outcome) => return outcome,
@@ -286,14 +325,9 @@ impl Checker {
     /// A retry: permits are held only while requests are in flight, not while
     /// waiting to retry. The host permit comes first so that a retry queued
     /// behind a busy host never holds one of the overall slots.
-    async fn attempt(&self, url: &str) -> Attempt {
-        let host = self.per_host.get(&host_key(url));
-        let _host = match host {
-            Some(semaphore) => Some(semaphore.acquire().await.expect("never closed")),
-            None => None,
-        };
+    async fn attempt(&self, url: &str, host: &Semaphore) -> Attempt {
+        let _host = host.acquire().await.expect("never closed");
         let _slot = self.overall.acquire().await.expect("never closed");
-        debug_assert!(host.is_none_or(|s| s.available_permits() < self.per_host_limit));
         self.follow(url).await
     }
 
