@@ -27,6 +27,8 @@ pub struct BuildReport {
     /// False when validation errors stopped the build before any write.
     pub written: bool,
     pub guides: usize,
+    /// Advice that is not a diagnostic of any guide.
+    pub notes: Vec<String>,
 }
 
 /// Why the staged output is thrown away.
@@ -88,10 +90,20 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
         Err(Stop::Invalid) => false,
         Err(Stop::Failed(e)) => return Err(e),
     };
+    let mut notes = Vec::new();
+    if !(config.base_url.starts_with("https://") || config.base_url.starts_with("http://")) {
+        notes.push(format!(
+            "base_url is `{}`: the manifest, the embeds and the sitemap hold root-relative URLs, \
+             which the portal resolves against its own address; set `base_url` in site.yaml \
+             (or --base-url) to the help site's public address",
+            config.base_url
+        ));
+    }
     Ok(BuildReport {
         diagnostics,
         written,
         guides: content.guides.len(),
+        notes,
     })
 }
 

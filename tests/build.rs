@@ -1139,3 +1139,23 @@ fn unknown_site_yaml_key_exits_2_with_a_suggestion() {
         assert!(!site.path().join("dist").exists());
     }
 }
+
+#[test]
+fn a_relative_base_url_earns_a_note_for_the_portal() {
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS);
+    let relative = site.run(&["build"]);
+    assert_exit(&relative, 0);
+    assert!(
+        stderr(&relative).contains("note: base_url is `/`"),
+        "{}",
+        stderr(&relative)
+    );
+    let absolute = site.run(&["build", "--base-url", "https://help.example.com/"]);
+    assert_exit(&absolute, 0);
+    assert!(
+        !stderr(&absolute).contains("note:"),
+        "{}",
+        stderr(&absolute)
+    );
+}

@@ -104,6 +104,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 );
                 return Ok(EXIT_INVALID);
             }
+            for note in &report.notes {
+                eprintln!("note: {note}");
+            }
             eprintln!(
                 "built {} guides into {} in {} ms",
                 report.guides,
