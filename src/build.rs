@@ -70,8 +70,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
         count(&diagnostics, Severity::Error) == 0
     };
     let written = site::output::write_atomically(&out, |sink| {
-        let render =
-            |guide: &content::Guide| render::render(guide, &markdown, &links, render::Output::Html);
+        let render = |guide: &content::Guide| render::render(guide, &markdown, &links);
         match site::write_site(
             &renderer,
             &content,

@@ -14,7 +14,6 @@ use crate::content::Guide;
 use crate::diag::{Code, Diagnostic, Finding, Severity};
 use crate::email_domains::{self, DomainStatus};
 use crate::links::{self, cache::LinkCache, status::Outcome};
-use crate::render::Output;
 use crate::render::facts::Facts;
 use crate::{Analysis, Error, analyse, ensure_root, validate};
 
@@ -41,14 +40,7 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
     ensure_root(&options.root)?;
     let config = SiteConfig::load(&options.root)?;
     if options.offline {
-        let analysis = analyse(
-            &options.root,
-            config,
-            true,
-            true,
-            Output::FactsOnly,
-            &|_| {},
-        )?;
+        let analysis = analyse(&options.root, config, true, &|_| {})?;
         return Ok(CheckReport {
             diagnostics: analysis.diagnostics,
             links: None,
@@ -63,14 +55,7 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
         let send_urls = |facts: &Facts| {
             let _ = urls.send(external_urls(facts).map(str::to_string).collect());
         };
-        let analysed = analyse(
-            &options.root,
-            config,
-            true,
-            false,
-            Output::FactsOnly,
-            &send_urls,
-        );
+        let analysed = analyse(&options.root, config, false, &send_urls);
         drop(urls);
         let mut analysis = match analysed {
             Ok(analysis) => analysis,
@@ -136,6 +121,8 @@ fn network(
     };
     let links = links::check(url_batches, &config.links, cache, &options.progress);
     let (report, statuses) = runtime.block_on(async { tokio::join!(links, domains) });
+    // Idle keep-alive connections need no goodbye: do not wait for them.
+    runtime.shutdown_background();
     let mut report = report?;
     warnings.append(&mut report.warnings);
     report.warnings = warnings;
@@ -160,8 +147,8 @@ fn is_external(dest: &str) -> bool {
 /// a URL appears.
 fn link_findings(analysis: &Analysis, report: &links::Report) -> Vec<Diagnostic> {
     let mut findings = Vec::new();
-    for (guide, rendered) in analysis.content.guides.iter().zip(&analysis.rendered) {
-        for link in rendered.facts.links.iter().filter(|l| is_external(&l.dest)) {
+    for (guide, facts) in analysis.content.guides.iter().zip(&analysis.facts) {
+        for link in facts.links.iter().filter(|l| is_external(&l.dest)) {
             let url = links::request_url(&link.dest);
             let (code, message) = match report.outcomes.get(url) {
                 Some(Outcome::Unreachable(reason)) => (
@@ -193,9 +180,9 @@ fn email_places(analysis: &Analysis) -> Vec<Place<'_>> {
         .content
         .guides
         .iter()
-        .zip(&analysis.rendered)
-        .flat_map(|(guide, rendered)| {
-            validate::email::addresses(guide, &rendered.facts)
+        .zip(&analysis.facts)
+        .flat_map(|(guide, facts)| {
+            validate::email::addresses(guide, facts)
                 .into_iter()
                 .map(move |(address, span)| (guide, address, span))
         })

@@ -21,14 +21,13 @@ mod yaml;
 
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
-
 pub use build::{BuildOptions, BuildReport, build};
 pub use check::{CheckOptions, CheckReport, check};
 use config::SiteConfig;
 use content::Content;
 use diag::{Diagnostic, Severity};
-use render::{MarkdownRenderer, Rendered, SiteLinks};
+use render::facts::Facts;
+use render::{MarkdownRenderer, SiteLinks};
 
 /// Anything that stops a command before it can report diagnostics.
 #[derive(Debug, thiserror::Error)]
@@ -53,25 +52,21 @@ pub enum Error {
     Runtime(std::io::Error),
 }
 
-/// A site loaded, rendered in memory and validated.
+/// A site loaded, its guides' facts extracted, validated: what `check` sees.
 pub struct Analysis {
     pub config: SiteConfig,
     pub content: Content,
     /// One per guide of `content.guides`, in the same order.
-    pub rendered: Vec<Rendered>,
+    pub facts: Vec<Facts>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Analysis {
-    /// Runs every offline rule over the rendered guides.
+    /// Runs every offline rule over the guides.
     pub fn validate(&self) -> Vec<Diagnostic> {
         let content = &self.content;
         let links = SiteLinks::new(&self.config.base_url, &content.guides, &content.assets);
-        let pages: Vec<_> = content
-            .guides
-            .iter()
-            .zip(self.rendered.iter().map(|r| &r.facts))
-            .collect();
+        let pages: Vec<_> = content.guides.iter().zip(&self.facts).collect();
         validate::validate(&self.config, &pages, &links)
     }
 }
@@ -84,38 +79,27 @@ pub fn count(diagnostics: &[Diagnostic], severity: Severity) -> usize {
         .count()
 }
 
-/// Loads, renders (in parallel) and validates a site; drafts only if asked.
-/// `on_rendered` sees each guide's facts as soon as they exist (`check`
-/// starts requests with them).
+/// Loads every guide, drafts included, and extracts its facts in the same
+/// parallel task, handing them to `on_facts` at once (`check` starts
+/// requests with them); then validates, unless `validate` is false (`check`
+/// validates online while the network works).
 pub fn analyse(
     root: &Path,
     config: SiteConfig,
-    drafts: bool,
     validate: bool,
-    output: render::Output,
-    on_rendered: &(dyn Fn(&render::facts::Facts) + Sync),
+    on_facts: &(dyn Fn(&Facts) + Sync),
 ) -> Result<Analysis, Error> {
-    let mut content = content::load(root, &config)?;
-    if !drafts {
-        content.guides.retain(|g| !g.front.draft);
-    }
     let renderer = MarkdownRenderer::default();
-    let links = SiteLinks::new(&config.base_url, &content.guides, &content.assets);
-    let rendered: Vec<Rendered> = content
-        .guides
-        .par_iter()
-        .map(|guide| {
-            let rendered = render::render(guide, &renderer, &links, output);
-            on_rendered(&rendered.facts);
-            rendered
-        })
-        .collect();
-    drop(links);
+    let (mut content, facts) = content::load_with(root, &config, |guide| {
+        let facts = render::facts(guide, &renderer);
+        on_facts(&facts);
+        facts
+    })?;
     let diagnostics = std::mem::take(&mut content.diagnostics);
     let mut analysis = Analysis {
         config,
         content,
-        rendered,
+        facts,
         diagnostics,
     };
     if validate {

@@ -1159,3 +1159,18 @@ fn a_relative_base_url_earns_a_note_for_the_portal() {
         stderr(&absolute)
     );
 }
+
+#[test]
+#[cfg(unix)]
+fn a_guide_that_is_a_symlink_is_built() {
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS)
+        .file("shared/beta.md", guide_text("beta", &[], STEPS));
+    std::os::unix::fs::symlink(
+        site.path().join("shared/beta.md"),
+        site.path().join("content/beta.md"),
+    )
+    .unwrap();
+    assert_exit(&site.run(&["build"]), 0);
+    assert!(site.path().join("dist/beta/index.html").is_file());
+}

@@ -71,14 +71,28 @@ pub enum LoadError {
 
 /// Reads every `content/*.md` guide (in parallel) and lists the assets.
 pub fn load(root: &Path, config: &SiteConfig) -> Result<Content, LoadError> {
+    load_with(root, config, |_| ()).map(|(content, _)| content)
+}
+
+/// Like [`load`], and applies `then` to each guide as soon as it is read, in
+/// the same parallel task (so `check` can start requests before the last
+/// file is read). The results are in the order of `Content::guides`.
+pub fn load_with<T: Send>(
+    root: &Path,
+    config: &SiteConfig,
+    then: impl Fn(&Guide) -> T + Sync,
+) -> Result<(Content, Vec<T>), LoadError> {
     let content_dir = root.join("content");
     if !content_dir.is_dir() {
-        return Ok(Content::default());
+        return Ok((Content::default(), Vec::new()));
     }
     let mut guide_paths = Vec::new();
     let mut assets = BTreeSet::new();
+    // Symlinks are followed: a linked guide is a guide, and a dangling link
+    // is an error naming it rather than a silently missing page.
     for entry in walkdir::WalkDir::new(&content_dir)
         .min_depth(1)
+        .follow_links(true)
         .sort_by_file_name()
     {
         let entry = entry.map_err(|e| LoadError::Io {
@@ -108,21 +122,33 @@ pub fn load(root: &Path, config: &SiteConfig) -> Result<Content, LoadError> {
         }
     }
 
-    let parsed: Vec<Result<Parsed, LoadError>> = guide_paths
+    let parsed: Vec<Result<(Parsed, Option<T>), LoadError>> = guide_paths
         .par_iter()
-        .map(|path| read_guide(root, path, config))
+        .map(|path| {
+            let parsed = read_guide(root, path, config)?;
+            let result = match &parsed {
+                Parsed::Guide(guide) => Some(then(guide)),
+                Parsed::Invalid(_) => None,
+            };
+            Ok((parsed, result))
+        })
         .collect();
     let mut content = Content {
         assets,
         ..Content::default()
     };
-    for result in parsed {
-        match result? {
-            Parsed::Guide(guide) => content.guides.push(*guide),
-            Parsed::Invalid(diagnostic) => content.diagnostics.push(diagnostic),
+    let mut results = Vec::new();
+    for item in parsed {
+        match item? {
+            (Parsed::Guide(guide), Some(result)) => {
+                content.guides.push(*guide);
+                results.push(result);
+            }
+            (Parsed::Invalid(diagnostic), _) => content.diagnostics.push(diagnostic),
+            (Parsed::Guide(_), None) => unreachable!("every guide has a result"),
         }
     }
-    Ok(content)
+    Ok((content, results))
 }
 
 /// `path` relative to `base`, `/`-separated whatever the platform.

@@ -54,7 +54,7 @@ impl Default for MarkdownRenderer {
 
 impl MarkdownRenderer {
     /// Renders `body`, whose first byte sits at `body_offset` in its file.
-    pub fn render(&self, body: &str, body_offset: usize, links: &SiteLinks) -> Rendered {
+    pub fn render(&self, body: &str, body_offset: usize, links: Option<&SiteLinks>) -> Rendered {
         let Walker {
             out,
             facts,
@@ -76,11 +76,16 @@ impl MarkdownRenderer {
 
     /// Only the facts: what `check` needs, without the HTML and sanitising
     /// that cost most of rendering.
-    pub fn facts(&self, body: &str, body_offset: usize, links: &SiteLinks) -> Facts {
+    pub fn facts(&self, body: &str, body_offset: usize, links: Option<&SiteLinks>) -> Facts {
         self.walk(body, body_offset, links).facts
     }
 
-    fn walk<'a>(&'a self, body: &'a str, body_offset: usize, links: &'a SiteLinks) -> Walker<'a> {
+    fn walk<'a>(
+        &'a self,
+        body: &'a str,
+        body_offset: usize,
+        links: Option<&'a SiteLinks>,
+    ) -> Walker<'a> {
         let parser = Parser::new_ext(body, options()).into_offset_iter();
         let events: Vec<(Event, Range<usize>)> = TextMergeWithOffset::new(parser).collect();
         let mut walker = Walker::new(self, body, body_offset, links);
@@ -154,7 +159,8 @@ struct Walker<'a> {
     renderer: &'a MarkdownRenderer,
     body: &'a str,
     offset: usize,
-    links: &'a SiteLinks<'a>,
+    /// `None` leaves site-relative links as written (nothing is published).
+    links: Option<&'a SiteLinks<'a>>,
     ids: Ids,
     out: Vec<Event<'a>>,
     facts: Facts,
@@ -176,7 +182,7 @@ impl<'a> Walker<'a> {
         renderer: &'a MarkdownRenderer,
         body: &'a str,
         offset: usize,
-        links: &'a SiteLinks<'a>,
+        links: Option<&'a SiteLinks<'a>>,
     ) -> Self {
         Walker {
             renderer,
@@ -197,6 +203,13 @@ impl<'a> Walker<'a> {
             form_at: None,
             last_step_list_end: None,
         }
+    }
+
+    /// The URL to publish for a destination as written.
+    fn resolve(&self, dest: &str) -> String {
+        self.links
+            .and_then(|links| links.resolve(dest))
+            .unwrap_or_else(|| dest.to_string())
     }
 
     fn file_span(&self, range: &Range<usize>) -> Range<usize> {
@@ -288,7 +301,7 @@ impl<'a> Walker<'a> {
                     } else {
                         dest_url.to_string()
                     };
-                    let href = self.links.resolve(&dest).unwrap_or(dest.clone());
+                    let href = self.resolve(&dest);
                     let published = publishable(&href);
                     self.open_links.push(OpenLink {
                         href: published.then(|| href.clone()),
@@ -319,10 +332,7 @@ impl<'a> Walker<'a> {
                     title,
                     id,
                 }) => {
-                    let href = self
-                        .links
-                        .resolve(&dest_url)
-                        .unwrap_or(dest_url.to_string());
+                    let href = self.resolve(&dest_url);
                     self.open_links.push(OpenLink {
                         href: publishable(&href).then(|| href.clone()),
                         dest: dest_url.to_string(),
@@ -532,7 +542,7 @@ impl<'a> Walker<'a> {
             let whole = caps.get(0).expect("group 0 always matches");
             let dest = url.as_str().to_string();
             self.facts.links.push(Link {
-                href: publishable(&dest).then(|| self.links.resolve(&dest).unwrap_or(dest.clone())),
+                href: publishable(&dest).then(|| self.resolve(&dest)),
                 dest,
                 text: String::new(),
                 kind: LinkKind::Html,

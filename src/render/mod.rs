@@ -19,7 +19,6 @@ pub struct Body {
 /// The result of rendering one guide.
 #[derive(Debug, Clone)]
 pub struct Rendered {
-    /// Empty when rendered with [`Output::FactsOnly`].
     pub body: Body,
     pub facts: Facts,
 }
@@ -118,27 +117,14 @@ fn has_scheme(dest: &str) -> bool {
     }
 }
 
-/// What rendering produces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Output {
-    /// Sanitised HTML and facts: for pages.
-    Html,
-    /// Facts only, several times faster: for `check`, which writes no page.
-    FactsOnly,
+/// Renders one guide's body: sanitised HTML and facts.
+pub fn render(guide: &Guide, renderer: &MarkdownRenderer, links: &SiteLinks) -> Rendered {
+    renderer.render(guide.body(), guide.body_offset, Some(links))
 }
 
-/// Renders one guide's body.
-pub fn render(
-    guide: &Guide,
-    renderer: &MarkdownRenderer,
-    links: &SiteLinks,
-    output: Output,
-) -> Rendered {
-    match output {
-        Output::Html => renderer.render(guide.body(), guide.body_offset, links),
-        Output::FactsOnly => Rendered {
-            body: Body::default(),
-            facts: renderer.facts(guide.body(), guide.body_offset, links),
-        },
-    }
+/// Only a guide's facts, several times faster than [`render`]: for `check`,
+/// which publishes nothing. Needs no other guide, so it can run as soon as
+/// the guide is read; link `href`s are left as written.
+pub fn facts(guide: &Guide, renderer: &MarkdownRenderer) -> Facts {
+    renderer.facts(guide.body(), guide.body_offset, None)
 }

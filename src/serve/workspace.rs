@@ -358,7 +358,7 @@ fn refresh(sources: &mut Sources, served: &mut HashMap<String, Bytes>, files: &B
         .filter_map(|file| {
             Some((
                 file.clone(),
-                render::render(guides.get(file)?, markdown, &links, render::Output::Html),
+                render::render(guides.get(file)?, markdown, &links),
             ))
         })
         .collect();
