@@ -33,8 +33,8 @@ pub struct Heading {
 /// An item of a top-level ordered list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
-    /// The text of the heading the step sits under, if any.
-    pub section: Option<String>,
+    /// The heading the step sits under (an index into `Facts::headings`).
+    pub section: Option<usize>,
     /// The number a reader sees (the list's start plus the item's position).
     pub number: u64,
     /// The number written in the source before `.` or `)`.

@@ -56,7 +56,7 @@ impl MarkdownRenderer {
     /// Renders `body`, whose first byte sits at `body_offset` in its file.
     pub fn render(&self, body: &str, body_offset: usize, links: Option<&SiteLinks>) -> Rendered {
         let Walker {
-            out,
+            mut out,
             facts,
             form_at,
             last_step_list_end,
@@ -64,10 +64,10 @@ impl MarkdownRenderer {
             ..
         } = self.walk(body, body_offset, links);
         let split = form_at.or(last_step_list_end).unwrap_or(out.len());
-        let (before, after) = out.split_at(split);
+        let after = out.split_off(split);
         Rendered {
             body: Body {
-                before_form: self.to_safe_html(before, has_raw_html),
+                before_form: self.to_safe_html(out, has_raw_html),
                 after_form: self.to_safe_html(after, has_raw_html),
             },
             facts,
@@ -96,9 +96,9 @@ impl MarkdownRenderer {
     /// HTML from events. Markdown alone renders safely by construction: the
     /// writer escapes text and attributes, the walker drops unsafe URLs and
     /// heading attributes. Raw HTML from the author goes through ammonia.
-    fn to_safe_html(&self, events: &[Event], has_raw_html: bool) -> String {
+    fn to_safe_html(&self, events: Vec<Event>, has_raw_html: bool) -> String {
         let mut html = String::new();
-        pulldown_cmark::html::push_html(&mut html, events.iter().cloned());
+        pulldown_cmark::html::push_html(&mut html, events.into_iter());
         if has_raw_html {
             self.sanitizer.clean(&html).to_string()
         } else {
@@ -172,7 +172,8 @@ struct Walker<'a> {
     in_html_comment: bool,
     /// Whether the source holds raw HTML, the only part that needs sanitising.
     has_raw_html: bool,
-    section: Option<String>,
+    /// Index of the last heading closed, which steps that follow sit under.
+    section: Option<usize>,
     form_at: Option<usize>,
     last_step_list_end: Option<usize>,
 }
@@ -250,7 +251,7 @@ impl<'a> Walker<'a> {
                     {
                         h.id = id;
                         h.text = collapse_whitespace(&h.text);
-                        self.section = Some(h.text.clone());
+                        self.section = Some(self.facts.headings.len() - 1);
                     }
                     self.out.push(Event::End(TagEnd::Heading(level)));
                 }
@@ -463,7 +464,7 @@ impl<'a> Walker<'a> {
             .push(Event::Html(CowStr::from(format!("<li id=\"{id}\">"))));
         self.facts.anchors.push(id);
         self.step = Some(Step {
-            section: self.section.clone(),
+            section: self.section,
             number,
             written_number,
             text: String::new(),

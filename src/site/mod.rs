@@ -360,7 +360,7 @@ fn manifest_entry(config: &SiteConfig, page: &Page) -> ManifestGuide {
             .steps
             .iter()
             .map(|s| ManifestStep {
-                section: s.section.clone(),
+                section: s.section.map(|i| facts.headings[i].text.clone()),
                 number: s.number,
                 text: s.text.clone(),
             })
