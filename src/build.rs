@@ -61,21 +61,39 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     let markdown = MarkdownRenderer::default();
     let links = SiteLinks::new(&config.base_url, &content.guides, &content.assets);
     let renderer = SiteRenderer::new(&config, &theme);
-    let approve = |facts: &[render::facts::Facts]| {
+    // Each guide is validated in the task that renders it; only what the
+    // rules comparing guides need is kept until all are done.
+    let site = validate::SiteFacts { links: &links };
+    let inspect = |guide: &content::Guide, facts: &render::facts::Facts| {
+        options.validate.then(|| {
+            (
+                validate::guide_diagnostics(&config, guide, facts, &site),
+                validate::GuideSummary::new(facts, &links),
+            )
+        })
+    };
+    let approve = |inspections: Vec<Option<(Vec<Diagnostic>, validate::GuideSummary)>>| {
+        let mut summaries = Vec::with_capacity(inspections.len());
+        for (found, summary) in inspections.into_iter().flatten() {
+            diagnostics.extend(found);
+            summaries.push(summary);
+        }
         if options.validate {
-            let pages: Vec<_> = content.guides.iter().zip(facts).collect();
-            diagnostics.extend(validate::validate(&config, &pages, &links));
+            let pages: Vec<_> = content.guides.iter().zip(&summaries).collect();
+            diagnostics.extend(validate::site_diagnostics(&config, &pages));
         }
         validate::sort(&mut diagnostics);
         count(&diagnostics, Severity::Error) == 0
     };
     let written = site::output::write_atomically(&out, |sink| {
         let render = |guide: &content::Guide| render::render(guide, &markdown, &links);
+        let content_root = root.join("content");
         match site::write_site(
             &renderer,
             &content,
-            &root.join("content"),
+            &content_root,
             render,
+            inspect,
             approve,
             sink,
         ) {

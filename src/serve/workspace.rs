@@ -16,7 +16,7 @@ use crate::diag::{Code, Diagnostic, Finding, LineIndex, Severity};
 use crate::render::{self, MarkdownRenderer, Rendered, SiteLinks};
 use crate::site::manifest::{self, ManifestGuide};
 use crate::site::{Page, SiteRenderer, Theme, sort_guides};
-use crate::validate::{self, SiteFacts};
+use crate::validate::{self, GuideSummary, SiteFacts};
 
 /// Bytes of one served file, shared with in-flight responses.
 pub type Bytes = Arc<[u8]>;
@@ -37,8 +37,8 @@ struct Sources {
     outputs: BTreeMap<String, Vec<String>>,
     assets: BTreeSet<String>,
     site_diagnostics: Vec<Diagnostic>,
-    /// Source id → file, to find a linked guide's anchors without a scan.
-    by_source: HashMap<String, String>,
+    /// What the site rules need of each guide (its ids, its links into others).
+    summaries: BTreeMap<String, GuideSummary>,
     /// Guide stem → the files whose links name it: who re-renders when it changes.
     linked_from: HashMap<String, BTreeSet<String>>,
 }
@@ -129,6 +129,7 @@ impl Workspace {
             }
             sources.entries.remove(file);
             sources.diagnostics.remove(file);
+            sources.summaries.remove(file);
             for stem in sources
                 .rendered
                 .remove(file)
@@ -206,7 +207,7 @@ fn load_sources(root: &Path) -> Result<Sources, String> {
         .with_base_url(Some("/"));
     let theme = Theme::load(root, &config.theme).map_err(|e| e.to_string())?;
     let content = content::load(root, &config).map_err(|e| e.to_string())?;
-    let mut sources = Sources {
+    let sources = Sources {
         config,
         theme,
         markdown: MarkdownRenderer::default(),
@@ -226,14 +227,9 @@ fn load_sources(root: &Path) -> Result<Sources, String> {
         outputs: BTreeMap::new(),
         assets: content.assets,
         site_diagnostics: Vec::new(),
-        by_source: HashMap::new(),
+        summaries: BTreeMap::new(),
         linked_from: HashMap::new(),
     };
-    sources.by_source = sources
-        .guides
-        .iter()
-        .map(|(f, g)| (g.source().to_string(), f.clone()))
-        .collect();
     Ok(sources)
 }
 
@@ -256,16 +252,11 @@ fn sources_statics(sources: &Sources, root: &Path) -> Result<Vec<(String, Bytes)
 fn update_guide(sources: &mut Sources, root: &Path, path: &Path, file: &str) -> bool {
     if !path.exists() {
         sources.broken.remove(file);
-        sources.by_source.retain(|_, f| f != file);
         return sources.guides.remove(file).is_some();
     }
     match content::read_guide(root, path, &sources.config) {
         Ok(Parsed::Guide(guide)) => {
             sources.broken.remove(file);
-            sources.by_source.retain(|_, f| f != file);
-            sources
-                .by_source
-                .insert(guide.source().to_string(), file.to_string());
             sources.guides.insert(file.to_string(), *guide);
             true
         }
@@ -348,7 +339,7 @@ fn refresh(sources: &mut Sources, served: &mut HashMap<String, Bytes>, files: &B
         outputs,
         assets,
         site_diagnostics,
-        by_source,
+        summaries,
         linked_from,
         ..
     } = sources;
@@ -374,20 +365,19 @@ fn refresh(sources: &mut Sources, served: &mut HashMap<String, Bytes>, files: &B
         }
         rendered.insert(file, new);
     }
-    *site_diagnostics = validate::site_diagnostics(config, &guides.values().collect::<Vec<_>>());
+    for file in files {
+        if let Some(rendered) = rendered.get(file) {
+            summaries.insert(file.clone(), GuideSummary::new(&rendered.facts, &links));
+        }
+    }
+    let pages: Vec<_> = guides
+        .iter()
+        .filter_map(|(file, guide)| Some((guide, summaries.get(file)?)))
+        .collect();
+    *site_diagnostics = validate::site_diagnostics(config, &pages);
 
     let rendered = &*rendered;
-    let by_source = &*by_source;
-    let lookup = move |source: &str| {
-        Some(
-            rendered
-                .get(by_source.get(source)?)?
-                .facts
-                .anchors
-                .as_slice(),
-        )
-    };
-    let site = SiteFacts::with_lookup(&links, Box::new(lookup));
+    let site = SiteFacts { links: &links };
     let renderer = SiteRenderer::new(config, theme);
     let results: Vec<_> = files
         .par_iter()

@@ -253,23 +253,25 @@ pub fn sort_guides(guides: &mut [ManifestGuide]) {
 }
 
 /// Renders and writes the whole site. Each guide is rendered and written in
-/// parallel as soon as it is ready, and only its facts and manifest entry are
-/// kept, so memory does not grow with the pages. `approve` sees every
-/// guide's facts before the listings are written; when it refuses, nothing
-/// more is written and `None` is returned (the caller discards the output).
-pub fn write_site(
+/// parallel as soon as it is ready; `inspect` then sees its facts (to
+/// validate it) and only what it returns is kept, with the manifest entry,
+/// so memory does not grow with the pages. `approve` sees every guide's
+/// inspection before the listings are written; when it refuses, nothing more
+/// is written and `None` is returned (the caller discards the output).
+pub fn write_site<T: Send>(
     renderer: &SiteRenderer,
     content: &Content,
     content_root: &Path,
     render: impl Fn(&Guide) -> Rendered + Sync,
-    approve: impl FnOnce(&[Facts]) -> bool,
+    inspect: impl Fn(&Guide, &Facts) -> T + Sync,
+    approve: impl FnOnce(Vec<T>) -> bool,
     sink: &dyn Sink,
 ) -> Result<Option<Manifest>, SiteError> {
     let put = |(path, bytes): OutputFile| {
         sink.write(&path, &bytes)
             .map_err(|source| SiteError::Write { path, source })
     };
-    let (facts, mut guides): (Vec<Facts>, Vec<ManifestGuide>) = content
+    let (inspections, mut guides): (Vec<T>, Vec<ManifestGuide>) = content
         .guides
         .par_iter()
         .map(|guide| {
@@ -279,15 +281,14 @@ pub fn write_site(
                 rendered: &rendered,
             })?;
             files.into_iter().try_for_each(put)?;
-            Ok((rendered.facts, entry))
+            Ok((inspect(guide, &rendered.facts), entry))
         })
         .collect::<Result<Vec<_>, SiteError>>()?
         .into_iter()
         .unzip();
-    if !approve(&facts) {
+    if !approve(inspections) {
         return Ok(None);
     }
-    drop(facts);
     sort_guides(&mut guides);
     renderer
         .statics(content, content_root)?

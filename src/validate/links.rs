@@ -1,11 +1,14 @@
 //! Offline link rules: no placeholders, relative links and fragments that
 //! resolve, no plain `http://`.
 
-use crate::diag::{Code, Finding, did_you_mean};
-use crate::render::Target;
-use crate::render::facts::LinkKind;
+use std::collections::HashMap;
 
-use super::GuideCtx;
+use crate::content::Guide;
+use crate::diag::{Code, Finding, did_you_mean};
+use crate::render::facts::{Facts, LinkKind};
+use crate::render::{SiteLinks, Target};
+
+use super::{GuideCtx, GuideSummary};
 
 pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -46,25 +49,62 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
                 format!("`{dest}` is not encrypted: use https:// if the site supports it"),
             ));
         }
-        match ctx.site.links.target(dest) {
-            Target::Missing => findings.push(Finding::new(
+        // Fragments into other guides are `cross_guide_anchors`, once all are known.
+        if ctx.site.links.target(dest) == Target::Missing {
+            findings.push(Finding::new(
                 Code::LinkBroken,
                 link.span.clone(),
                 format!("{what} `{dest}` names no guide or file under content/"),
-            )),
+            ));
+        }
+    }
+    findings
+}
+
+/// A `#fragment` link into another guide, kept per guide for the site rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrossFragment {
+    pub span: std::ops::Range<usize>,
+    pub source: String,
+    pub fragment: String,
+}
+
+/// The links of a guide that name a fragment of another guide.
+pub fn cross_fragments(facts: &Facts, links: &SiteLinks) -> Vec<CrossFragment> {
+    facts
+        .links
+        .iter()
+        .filter_map(|link| match links.target(link.dest.trim()) {
             Target::Guide {
                 source,
                 fragment: Some(fragment),
-            } => {
-                let anchors = ctx.site.anchors(source);
-                findings.extend(anchor(
-                    link.span.clone(),
-                    &fragment,
-                    anchors,
-                    &format!("guide `{source}`"),
-                ));
+            } => Some(CrossFragment {
+                span: link.span.clone(),
+                source: source.to_string(),
+                fragment,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `link/anchor` for fragments into other guides: needs every guide's ids.
+pub fn cross_guide_anchors<'a>(pages: &[(&'a Guide, &GuideSummary)]) -> Vec<(&'a Guide, Finding)> {
+    let anchors: HashMap<&str, &[String]> = pages
+        .iter()
+        .map(|(g, s)| (g.source(), s.anchors.as_slice()))
+        .collect();
+    let mut findings = Vec::new();
+    for (guide, summary) in pages {
+        for cross in &summary.cross_fragments {
+            let ids = anchors
+                .get(cross.source.as_str())
+                .copied()
+                .unwrap_or_default();
+            let page = format!("guide `{}`", cross.source);
+            if let Some(finding) = anchor(cross.span.clone(), &cross.fragment, ids, &page) {
+                findings.push((*guide, finding));
             }
-            _ => {}
         }
     }
     findings

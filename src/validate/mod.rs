@@ -8,8 +8,6 @@ mod links;
 mod steps;
 mod text;
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
 
 use crate::config::SiteConfig;
@@ -18,7 +16,7 @@ use crate::diag::{Diagnostic, Finding, Severity};
 use crate::render::SiteLinks;
 use crate::render::facts::Facts;
 
-/// What a per-guide rule sees: the guide, its facts, and the rest of the site.
+/// What a per-guide rule sees: the guide, its facts, and what else exists.
 pub struct GuideCtx<'a, 's> {
     pub guide: &'a Guide,
     pub facts: &'a Facts,
@@ -26,16 +24,30 @@ pub struct GuideCtx<'a, 's> {
     pub config: &'a SiteConfig,
 }
 
-/// What rules may know about other guides.
+/// What per-guide rules may know about the rest of the site: which guides
+/// and assets exist (not their contents: rules that need those are site
+/// rules, so that each guide can be validated as soon as it is rendered).
 pub struct SiteFacts<'a> {
     pub links: &'a SiteLinks<'a>,
-    /// Source id → the ids its page defines (a lookup, so that `serve` can
-    /// answer from its own index instead of building a map per change).
-    anchors: AnchorLookup<'a>,
 }
 
-/// Finds the anchors of a guide by its source id.
-pub type AnchorLookup<'a> = Box<dyn Fn(&str) -> Option<&'a [String]> + Send + Sync + 'a>;
+/// What the site rules need of a guide, small enough to keep for every guide
+/// while the rest of its facts are dropped.
+#[derive(Debug, Clone, Default)]
+pub struct GuideSummary {
+    /// Every id its page defines.
+    pub anchors: Vec<String>,
+    pub cross_fragments: Vec<links::CrossFragment>,
+}
+
+impl GuideSummary {
+    pub fn new(facts: &Facts, links: &SiteLinks) -> Self {
+        GuideSummary {
+            anchors: facts.anchors.clone(),
+            cross_fragments: links::cross_fragments(facts, links),
+        }
+    }
+}
 
 type GuideRule = fn(&GuideCtx) -> Vec<Finding>;
 
@@ -48,48 +60,35 @@ const GUIDE_RULES: &[GuideRule] = &[
     text::check,
 ];
 
-impl<'a> SiteFacts<'a> {
-    /// Site facts indexed from all pages.
-    pub fn new(links: &'a SiteLinks<'a>, pages: &[(&'a Guide, &'a Facts)]) -> Self {
-        let anchors: HashMap<&'a str, &'a [String]> = pages
-            .iter()
-            .map(|(g, f)| (g.source(), f.anchors.as_slice()))
-            .collect();
-        Self::with_lookup(links, Box::new(move |source| anchors.get(source).copied()))
-    }
-
-    pub fn with_lookup(links: &'a SiteLinks<'a>, anchors: AnchorLookup<'a>) -> Self {
-        SiteFacts { links, anchors }
-    }
-
-    /// The ids the page of guide `source` defines; empty if there is none.
-    pub fn anchors(&self, source: &str) -> &'a [String] {
-        (self.anchors)(source).unwrap_or_default()
-    }
-}
-
 /// Runs all rules; returns located diagnostics, `allow`ed ones dropped, sorted.
 pub fn validate(
     config: &SiteConfig,
     pages: &[(&Guide, &Facts)],
     links: &SiteLinks,
 ) -> Vec<Diagnostic> {
-    let site = SiteFacts::new(links, pages);
-    let guides: Vec<&Guide> = pages.iter().map(|(g, _)| *g).collect();
-    let mut diagnostics = site_diagnostics(config, &guides);
-    diagnostics.par_extend(
-        pages
-            .par_iter()
-            .flat_map_iter(|(guide, facts)| guide_diagnostics(config, guide, facts, &site)),
-    );
+    let site = SiteFacts { links };
+    let (mut diagnostics, summaries): (Vec<Vec<Diagnostic>>, Vec<GuideSummary>) = pages
+        .par_iter()
+        .map(|(guide, facts)| {
+            (
+                guide_diagnostics(config, guide, facts, &site),
+                GuideSummary::new(facts, links),
+            )
+        })
+        .unzip();
+    let summarised: Vec<_> = pages.iter().map(|(g, _)| *g).zip(&summaries).collect();
+    let mut diagnostics: Vec<Diagnostic> = diagnostics.drain(..).flatten().collect();
+    diagnostics.extend(site_diagnostics(config, &summarised));
     sort(&mut diagnostics);
     diagnostics
 }
 
 /// The rules that compare guides with each other.
-pub fn site_diagnostics(config: &SiteConfig, guides: &[&Guide]) -> Vec<Diagnostic> {
-    frontmatter::duplicate_sources(guides)
+pub fn site_diagnostics(config: &SiteConfig, pages: &[(&Guide, &GuideSummary)]) -> Vec<Diagnostic> {
+    let guides: Vec<&Guide> = pages.iter().map(|(g, _)| *g).collect();
+    frontmatter::duplicate_sources(&guides)
         .into_iter()
+        .chain(links::cross_guide_anchors(pages))
         .map(|(guide, finding)| guide.diagnostic(finding, config))
         .filter(|d| d.severity != Severity::Allow)
         .collect()
