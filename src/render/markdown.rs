@@ -220,10 +220,13 @@ impl<'a> Walker<'a> {
     fn walk(&mut self, events: Vec<(Event<'a>, Range<usize>)>) {
         let heading_ids = self.heading_ids(&events);
         let mut heading_ids = heading_ids.into_iter();
-        let mut events = events.into_iter().peekable();
-        while let Some((event, range)) = events.next() {
+        let form_marker = form_marker_at(&events);
+        let mut events = events.into_iter().enumerate();
+        while let Some((at, (event, range))) = events.next() {
             match event {
-                Event::Start(Tag::Paragraph) if self.is_form_marker(&mut events) => {
+                Event::Start(Tag::Paragraph) if Some(at) == form_marker => {
+                    // The marker's text and the paragraph's end go too.
+                    events.nth(1);
                     self.form_at = Some(self.out.len());
                 }
                 // `{.class key=value}` heading attributes could carry event
@@ -423,21 +426,6 @@ impl<'a> Walker<'a> {
         wanted.iter().map(|w| self.ids.unique(w)).collect()
     }
 
-    /// Consumes `{{ onboard_form() }}` standing alone in a paragraph.
-    fn is_form_marker<I: Iterator<Item = (Event<'a>, Range<usize>)> + Clone>(
-        &self,
-        events: &mut std::iter::Peekable<I>,
-    ) -> bool {
-        let mut ahead = events.clone();
-        let is_marker = matches!(ahead.next(), Some((Event::Text(t), _)) if t.trim() == FORM_MARKER)
-            && matches!(ahead.next(), Some((Event::End(TagEnd::Paragraph), _)));
-        if is_marker {
-            events.next();
-            events.next();
-        }
-        is_marker
-    }
-
     fn start_item(&mut self, range: Range<usize>) {
         let step_list = match self.lists.as_slice() {
             [only] => only.step_list,
@@ -597,6 +585,21 @@ impl Walker<'_> {
         }
         out
     }
+}
+
+/// Where `{{ onboard_form() }}` stands alone in a paragraph (its start), if
+/// anywhere; the first one counts.
+fn form_marker_at(events: &[(Event, Range<usize>)]) -> Option<usize> {
+    events.windows(3).position(|w| {
+        matches!(
+            w,
+            [
+                (Event::Start(Tag::Paragraph), _),
+                (Event::Text(text), _),
+                (Event::End(TagEnd::Paragraph), _),
+            ] if text.trim() == FORM_MARKER
+        )
+    })
 }
 
 fn leading_number(item_source: &str) -> Option<u64> {
