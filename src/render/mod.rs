@@ -67,14 +67,9 @@ impl<'a> SiteLinks<'a> {
 
     /// Classifies a destination as written in a guide.
     pub fn target(&self, dest: &str) -> Target<'a> {
-        if dest.is_empty() || dest.starts_with('#') || dest.starts_with('/') || has_scheme(dest) {
+        let Some((path, fragment)) = site_relative(dest) else {
             return Target::Elsewhere;
-        }
-        let (path, fragment) = match dest.split_once('#') {
-            Some((path, fragment)) => (path, Some(fragment)),
-            None => (dest, None),
         };
-        let path = path.trim_start_matches("./");
         if let Some(stem) = path.strip_suffix(".md") {
             return match self.guides.get(stem) {
                 Some(source) => Target::Guide {
@@ -103,6 +98,25 @@ impl<'a> SiteLinks<'a> {
             Target::Elsewhere | Target::Missing => None,
         }
     }
+}
+
+/// The path and fragment of a site-relative destination (`meta.md#x`,
+/// `./tiktok/shot.png`); `None` for external, root-absolute or in-page ones.
+fn site_relative(dest: &str) -> Option<(&str, Option<&str>)> {
+    if dest.is_empty() || dest.starts_with('#') || dest.starts_with('/') || has_scheme(dest) {
+        return None;
+    }
+    let (path, fragment) = match dest.split_once('#') {
+        Some((path, fragment)) => (path, Some(fragment)),
+        None => (dest, None),
+    };
+    Some((path.trim_start_matches("./"), fragment))
+}
+
+/// The file stem of the guide a destination names (`meta` for
+/// `meta.md#x`), whether or not that guide exists.
+pub fn guide_stem(dest: &str) -> Option<&str> {
+    site_relative(dest)?.0.strip_suffix(".md")
 }
 
 /// `scheme:` per RFC 3986, so `mailto:`, `https:` and `javascript:` are all external.

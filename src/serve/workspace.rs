@@ -319,10 +319,7 @@ fn linked_stems(rendered: &Rendered) -> BTreeSet<String> {
         .facts
         .links
         .iter()
-        .filter_map(|l| {
-            let path = l.dest.split('#').next()?.trim_start_matches("./");
-            Some(path.strip_suffix(".md")?.to_string())
-        })
+        .filter_map(|l| render::guide_stem(&l.dest).map(str::to_string))
         .collect()
 }
 
