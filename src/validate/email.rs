@@ -15,38 +15,19 @@ static ADDRESS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| 
 });
 
 pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    let front = &ctx.guide.front;
-    let yaml = ctx.guide.yaml_offset;
-    let mut known: Vec<String> = front
-        .contacts
+    let (front, body) = places(ctx.guide, ctx.facts);
+    let known: Vec<String> = front.iter().map(|(a, _)| a.to_lowercase()).collect();
+    let mut findings: Vec<Finding> = front
         .iter()
-        .map(|c| c.value.to_lowercase())
+        .chain(&body)
+        .filter_map(|(address, span)| invalid(ctx, address, span.clone()))
         .collect();
-
-    if let Some(access) = &front.access
-        && access.grantee.value.contains('@')
-    {
-        known.push(access.grantee.value.to_lowercase());
-        findings.extend(invalid(
-            ctx,
-            &access.grantee.value,
-            file_span(&access.grantee, yaml),
-        ));
-    }
-    for contact in &front.contacts {
-        findings.extend(invalid(ctx, &contact.value, file_span(contact, yaml)));
-    }
-
-    // Addresses the body sends people to: mailto targets and running text.
-    let mut body_addresses: Vec<(String, Range<usize>)> = Vec::new();
+    // "Write to ops@x.com" is fine; link text showing another address is not.
     for link in ctx.facts.links.iter().filter(|l| l.kind != LinkKind::Image) {
         let Some(target) = mailto_address(&link.dest) else {
             continue;
         };
-        findings.extend(invalid(ctx, target, link.span.clone()));
         let text = link.text.trim();
-        // "Write to ops@x.com" is fine; text showing another address is not.
         let shown: Vec<&str> = ADDRESS.find_iter(text).map(|m| m.as_str()).collect();
         if !shown.is_empty() && !shown.iter().any(|a| a.eq_ignore_ascii_case(target)) {
             findings.push(Finding::new(
@@ -55,18 +36,8 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
                 format!("the link shows `{text}` but sends mail to `{target}`: make the text the address itself"),
             ));
         }
-        body_addresses.push((target.to_string(), link.span.clone()));
     }
-    for mention in ctx
-        .facts
-        .emails
-        .iter()
-        .filter(|m| m.context == EmailContext::Text && !m.in_link)
-    {
-        findings.extend(invalid(ctx, &mention.address, mention.span.clone()));
-        body_addresses.push((mention.address.clone(), mention.span.clone()));
-    }
-    for (address, span) in body_addresses {
+    for (address, span) in body {
         let reported_invalid = findings
             .iter()
             .any(|f| f.code == Code::EmailInvalid && f.span == span);
@@ -81,29 +52,45 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
     findings
 }
 
-/// Every well-formed address of a guide with where it appears: the grantee,
-/// the contacts, `mailto:` targets and addresses in running text.
-pub fn addresses(guide: &Guide, facts: &Facts) -> Vec<(String, Range<usize>)> {
+type Place<'a> = (&'a str, Range<usize>);
+
+/// Where a guide names addresses: the front matter (the grantee when it is
+/// an address, the contacts) and the body (`mailto:` targets of links, and
+/// running text outside links and code).
+fn places<'a>(guide: &'a Guide, facts: &'a Facts) -> (Vec<Place<'a>>, Vec<Place<'a>>) {
     let front = &guide.front;
     let yaml = guide.yaml_offset;
-    let grantee = front.access.as_ref().map(|a| &a.grantee);
+    let grantee = front
+        .access
+        .as_ref()
+        .map(|a| &a.grantee)
+        .filter(|g| g.value.contains('@'));
     let front_matter = grantee
         .into_iter()
         .chain(&front.contacts)
-        .map(|s| (s.value.clone(), file_span(s, yaml)));
+        .map(|s| (s.value.as_str(), file_span(s, yaml)))
+        .collect();
     let mailtos = facts
         .links
         .iter()
-        .filter_map(|l| Some((mailto_address(&l.dest)?.to_string(), l.span.clone())));
+        .filter(|l| l.kind != LinkKind::Image)
+        .filter_map(|l| Some((mailto_address(&l.dest)?, l.span.clone())));
     let texts = facts
         .emails
         .iter()
         .filter(|m| m.context == EmailContext::Text && !m.in_link)
-        .map(|m| (m.address.clone(), m.span.clone()));
-    front_matter
-        .chain(mailtos)
-        .chain(texts)
+        .map(|m| (m.address.as_str(), m.span.clone()));
+    (front_matter, mailtos.chain(texts).collect())
+}
+
+/// Every well-formed address of a guide with where it appears.
+pub fn addresses(guide: &Guide, facts: &Facts) -> Vec<(String, Range<usize>)> {
+    let (front, body) = places(guide, facts);
+    front
+        .into_iter()
+        .chain(body)
         .filter(|(address, _)| is_valid_address(address))
+        .map(|(address, span)| (address.to_string(), span))
         .collect()
 }
 
