@@ -72,14 +72,16 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
             )
         })
     };
-    let approve = |inspections: Vec<Option<(Vec<Diagnostic>, validate::GuideSummary)>>| {
-        let mut summaries = Vec::with_capacity(inspections.len());
-        for (found, summary) in inspections.into_iter().flatten() {
-            diagnostics.extend(found);
-            summaries.push(summary);
+    let approve = |inspections: Vec<(&content::Guide, Option<_>)>| {
+        let mut pages = Vec::with_capacity(inspections.len());
+        for (guide, inspection) in inspections {
+            if let Some((found, summary)) = inspection {
+                diagnostics.extend(found);
+                pages.push((guide, summary));
+            }
         }
         if options.validate {
-            let pages: Vec<_> = content.guides.iter().zip(&summaries).collect();
+            let pages: Vec<_> = pages.iter().map(|(g, s)| (*g, s)).collect();
             diagnostics.extend(validate::site_diagnostics(&config, &pages));
         }
         validate::sort(&mut diagnostics);
@@ -97,8 +99,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
             approve,
             sink,
         ) {
-            Ok(Some(_)) => Ok(()),
-            Ok(None) => Err(Stop::Invalid),
+            Ok(true) => Ok(()),
+            Ok(false) => Err(Stop::Invalid),
             Err(e) => Err(Stop::Failed(e.into())),
         }
     });

@@ -14,8 +14,8 @@ use crate::config::SiteConfig;
 use crate::content::{self, Guide, Parsed};
 use crate::diag::{Code, Diagnostic, Finding, LineIndex, Severity};
 use crate::render::{self, MarkdownRenderer, Rendered, SiteLinks};
-use crate::site::manifest::{self, ManifestGuide};
-use crate::site::{Page, SiteRenderer, Theme, sort_guides};
+use crate::site::manifest::Entry;
+use crate::site::{GuideOutput, Page, SiteRenderer, Theme, index_order};
 use crate::validate::{self, GuideSummary, SiteFacts};
 
 /// Bytes of one served file, shared with in-flight responses.
@@ -32,7 +32,8 @@ struct Sources {
     /// Files whose current version does not parse, with why.
     broken: BTreeMap<String, Diagnostic>,
     diagnostics: BTreeMap<String, Vec<Diagnostic>>,
-    entries: BTreeMap<String, ManifestGuide>,
+    /// Serialised manifest entries.
+    entries: BTreeMap<String, Entry>,
     /// Output paths each guide file produced, to remove them when it goes.
     outputs: BTreeMap<String, Vec<String>>,
     assets: BTreeSet<String>,
@@ -174,12 +175,20 @@ impl Workspace {
 
     fn render_listings(&mut self) {
         let Some(s) = &self.sources else { return };
-        let mut guides: Vec<ManifestGuide> = s.entries.values().cloned().collect();
-        sort_guides(&mut guides);
-        match SiteRenderer::new(&s.config, &s.theme).listings(guides) {
-            Ok((manifest, files)) => {
+        let mut listed: Vec<(&Guide, &Entry)> = s
+            .entries
+            .iter()
+            .filter_map(|(file, entry)| Some((s.guides.get(file)?, entry)))
+            .collect();
+        listed.sort_by(|a, b| index_order(a.0, b.0));
+        let (guides, entries): (Vec<&Guide>, Vec<&Entry>) = listed.into_iter().unzip();
+        let renderer = SiteRenderer::new(&s.config, &s.theme);
+        match renderer.listings(&guides) {
+            Ok(files) => {
                 let mut json = Vec::new();
-                manifest::write_json(&manifest, &mut json).expect("writing to memory never fails");
+                renderer
+                    .write_manifest(&entries, &mut json)
+                    .expect("writing to memory never fails");
                 self.files.insert("manifest.json".into(), Bytes::from(json));
                 self.files
                     .extend(files.into_iter().map(|(p, b)| (p, Bytes::from(b))));
@@ -392,7 +401,7 @@ fn refresh(sources: &mut Sources, served: &mut HashMap<String, Bytes>, files: &B
     for (file, found, output) in results {
         diagnostics.insert(file.clone(), found);
         match output {
-            Ok((entry, files)) => {
+            Ok(GuideOutput { entry, files }) => {
                 for path in outputs.remove(&file).unwrap_or_default() {
                     served.remove(&path);
                 }

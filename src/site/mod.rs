@@ -5,21 +5,25 @@ pub mod manifest;
 pub mod output;
 pub mod templates;
 
+use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::collections::HashSet;
 use std::path::Path;
 
 use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use tera::{Context, Value};
 
 use crate::config::SiteConfig;
 use crate::content::{Content, Guide};
 use crate::render::Rendered;
 use crate::render::facts::Facts;
 use manifest::{
-    Manifest, ManifestAccess, ManifestField, ManifestGuide, ManifestOnboard, ManifestStep,
+    Entry, ManifestAccess, ManifestField, ManifestGuide, ManifestOnboard, ManifestStep,
 };
 use output::Sink;
+use templates::template_value;
 pub use templates::{Theme, ThemeError};
 
 /// The path of the stylesheet that styles pages and embeds.
@@ -58,33 +62,10 @@ struct SiteView<'a> {
     title: &'a str,
     base_url: &'a str,
     language: &'a str,
-    stylesheet: String,
+    stylesheet: &'a str,
 }
 
-/// What the guide, embed and form templates see.
-#[derive(Serialize)]
-struct EmbedContext<'a> {
-    site: &'a SiteView<'a>,
-    guide: GuideView<'a>,
-    body_before_form: &'a str,
-    body_after_form: &'a str,
-}
-
-/// What `guide.html` sees: the embed, rendered once, placed in a page.
-#[derive(Serialize)]
-struct PageContext<'a> {
-    site: &'a SiteView<'a>,
-    guide: GuideView<'a>,
-    embed: &'a str,
-}
-
-#[derive(Serialize)]
-struct IndexContext<'a> {
-    site: &'a SiteView<'a>,
-    guides: Vec<GuideView<'a>>,
-}
-
-/// The part of a manifest entry templates use (steps and links are for the
+/// The part of a manifest entry templates see (steps and links are for the
 /// portal); converting less into template values is much of a page's cost.
 #[derive(Serialize)]
 struct GuideView<'a> {
@@ -94,17 +75,17 @@ struct GuideView<'a> {
     summary: &'a str,
     url: &'a str,
     embed_url: &'a str,
-    contacts: &'a [String],
-    onboard: Option<&'a ManifestOnboard>,
+    contacts: &'a [&'a str],
+    onboard: Option<&'a ManifestOnboard<'a>>,
 }
 
-impl<'a> From<&'a ManifestGuide> for GuideView<'a> {
-    fn from(g: &'a ManifestGuide) -> Self {
+impl<'a> From<&'a ManifestGuide<'a>> for GuideView<'a> {
+    fn from(g: &'a ManifestGuide<'a>) -> Self {
         GuideView {
-            source: &g.source,
-            title: &g.title,
-            platform: &g.platform,
-            summary: &g.summary,
+            source: g.source,
+            title: g.title,
+            platform: g.platform,
+            summary: g.summary,
             url: &g.url,
             embed_url: &g.embed_url,
             contacts: &g.contacts,
@@ -116,95 +97,106 @@ impl<'a> From<&'a ManifestGuide> for GuideView<'a> {
 /// One output file: its path under the output folder and its bytes.
 pub type OutputFile = (String, Vec<u8>);
 
+/// A rendered guide: its page and embed, and its manifest entry.
+pub struct GuideOutput {
+    pub entry: Entry,
+    pub files: [OutputFile; 2],
+}
+
 /// Renders output files with a theme; `build` writes them all, `serve`
 /// re-renders only what a change affects.
 pub struct SiteRenderer<'a> {
     config: &'a SiteConfig,
     theme: &'a Theme,
-    site: SiteView<'a>,
+    stylesheet: String,
+    /// The site as templates see it, converted once for every page.
+    site: Value,
 }
 
 impl<'a> SiteRenderer<'a> {
     pub fn new(config: &'a SiteConfig, theme: &'a Theme) -> Self {
+        let stylesheet = format!("{}{STYLESHEET}", config.base_url);
+        // Four strings: the conversion has nothing that could fail.
+        let site = Value::from_serializable(&SiteView {
+            title: &config.title,
+            base_url: &config.base_url,
+            language: &config.language,
+            stylesheet: &stylesheet,
+        });
         SiteRenderer {
             config,
             theme,
-            site: SiteView {
-                title: &config.title,
-                base_url: &config.base_url,
-                language: &config.language,
-                stylesheet: format!("{}{STYLESHEET}", config.base_url),
-            },
+            stylesheet,
+            site,
         }
     }
 
-    /// A guide's page and embed, and its manifest entry (hash filled in).
-    pub fn guide(&self, page: &Page) -> Result<(ManifestGuide, [OutputFile; 2]), SiteError> {
+    /// A template context: the site and `values`.
+    fn context<const N: usize>(&self, values: [(&'static str, Value); N]) -> Context {
+        let mut context = Context::new();
+        context.insert_value("site", self.site.clone());
+        for (key, value) in values {
+            context.insert_value(key, value);
+        }
+        context
+    }
+
+    /// A guide's embed and page, and its manifest entry.
+    pub fn guide(&self, page: &Page) -> Result<GuideOutput, SiteError> {
         let mut entry = manifest_entry(self.config, page);
+        let guide = template_value(&GuideView::from(&entry))?;
+        let body = &page.rendered.body;
         let embed = self.theme.render(
             "embed.html",
-            &EmbedContext {
-                site: &self.site,
-                guide: GuideView::from(&entry),
-                body_before_form: &page.rendered.body.before_form,
-                body_after_form: &page.rendered.body.after_form,
-            },
+            &self.context([
+                ("guide", guide.clone()),
+                ("body_before_form", Value::from(body.before_form.as_str())),
+                ("body_after_form", Value::from(body.after_form.as_str())),
+            ]),
         )?;
         let page_html = self.theme.render(
             "guide.html",
-            &PageContext {
-                site: &self.site,
-                guide: GuideView::from(&entry),
-                embed: &embed,
-            },
+            &self.context([("guide", guide), ("embed", Value::from(embed.as_str()))]),
         )?;
         entry.hash = hex(&Sha256::digest(embed.as_bytes()));
         let source = page.guide.source();
-        Ok((
-            entry,
-            [
+        Ok(GuideOutput {
+            entry: manifest::entry(&entry),
+            files: [
                 (format!("embed/{source}.html"), embed.into_bytes()),
                 (format!("{source}/index.html"), page_html.into_bytes()),
             ],
-        ))
+        })
     }
 
-    /// Everything that lists all guides: index, 404, sitemap, the manifest's
-    /// schema, and the manifest itself (to write with [`manifest::write_json`]).
-    /// `guides` must be in index order ([`sort_guides`]).
-    pub fn listings(
+    /// Everything that lists all guides but the manifest: index, 404,
+    /// sitemap, the manifest's schema. They need only the guides' front
+    /// matter, so they can be rendered while the guides are.
+    /// `guides` must be in index order ([`index_order`]).
+    pub fn listings(&self, guides: &[&Guide]) -> Result<Vec<OutputFile>, SiteError> {
+        let described: Vec<ManifestGuide> =
+            guides.iter().map(|g| describe(self.config, g)).collect();
+        let views: Vec<GuideView> = described.iter().map(GuideView::from).collect();
+        let context = self.context([("guides", template_value(&views)?)]);
+        let mut files = Vec::with_capacity(4);
+        for template in ["index.html", "404.html", "sitemap.xml"] {
+            let html = self.theme.render(template, &context)?;
+            files.push((template.to_string(), html.into_bytes()));
+        }
+        files.push((
+            "manifest.schema.json".to_string(),
+            manifest::schema_json().into_bytes(),
+        ));
+        Ok(files)
+    }
+
+    /// Writes `manifest.json` from the guides' entries, in index order.
+    pub fn write_manifest(
         &self,
-        guides: Vec<ManifestGuide>,
-    ) -> Result<(Manifest, Vec<OutputFile>), SiteError> {
-        let index = IndexContext {
-            site: &self.site,
-            guides: guides.iter().map(GuideView::from).collect(),
-        };
-        let files = vec![
-            (
-                "index.html".to_string(),
-                self.theme.render("index.html", &index)?.into_bytes(),
-            ),
-            (
-                "404.html".to_string(),
-                self.theme.render("404.html", &index)?.into_bytes(),
-            ),
-            (
-                "sitemap.xml".to_string(),
-                self.theme.render("sitemap.xml", &index)?.into_bytes(),
-            ),
-            (
-                "manifest.schema.json".to_string(),
-                manifest::schema_json().into_bytes(),
-            ),
-        ];
-        let manifest = Manifest {
-            version: manifest::MANIFEST_VERSION,
-            base_url: self.config.base_url.clone(),
-            stylesheet: self.site.stylesheet.clone(),
-            guides,
-        };
-        Ok((manifest, files))
+        entries: &[impl Serialize],
+        out: impl std::io::Write,
+    ) -> std::io::Result<()> {
+        manifest::write_json(&self.config.base_url, &self.stylesheet, entries, out)
     }
 
     /// The theme's static files and the guides' assets.
@@ -241,133 +233,146 @@ impl<'a> SiteRenderer<'a> {
 }
 
 /// Index order: by `order` (guides without one last), then title, then source.
-pub fn sort_guides(guides: &mut [ManifestGuide]) {
-    guides.sort_by(|a, b| {
-        (a.order.is_none(), a.order, &a.title, &a.source).cmp(&(
-            b.order.is_none(),
-            b.order,
-            &b.title,
-            &b.source,
-        ))
-    });
+pub fn index_order(a: &Guide, b: &Guide) -> Ordering {
+    fn key(g: &Guide) -> (bool, Option<i64>, &str, &str) {
+        (
+            g.front.order.is_none(),
+            g.front.order,
+            &g.front.title,
+            g.source(),
+        )
+    }
+    key(a).cmp(&key(b))
 }
 
-/// Renders and writes the whole site. Each guide is rendered and written in
-/// parallel as soon as it is ready; `inspect` then sees its facts (to
-/// validate it) and only what it returns is kept, with the manifest entry,
-/// so memory does not grow with the pages. `approve` sees every guide's
-/// inspection before the listings are written; when it refuses, nothing more
-/// is written and `None` is returned (the caller discards the output).
-pub fn write_site<T: Send>(
+/// Renders and writes the whole site. Guides are rendered and written in
+/// parallel, in index order, each in one task: `inspect` sees its facts
+/// there (to validate it) and only what it returns is kept, with the
+/// serialised manifest entry, so memory does not grow with the pages. The
+/// listings are rendered beside them. `approve` sees every guide's
+/// inspection (in index order) before the manifest is written; when it
+/// refuses, `false` is returned and the caller discards the output.
+pub fn write_site<'c, T: Send>(
     renderer: &SiteRenderer,
-    content: &Content,
+    content: &'c Content,
     content_root: &Path,
     render: impl Fn(&Guide) -> Rendered + Sync,
     inspect: impl Fn(&Guide, &Facts) -> T + Sync,
-    approve: impl FnOnce(Vec<T>) -> bool,
+    approve: impl FnOnce(Vec<(&'c Guide, T)>) -> bool,
     sink: &dyn Sink,
-) -> Result<Option<Manifest>, SiteError> {
+) -> Result<bool, SiteError> {
     let put = |(path, bytes): OutputFile| {
         sink.write(&path, &bytes)
             .map_err(|source| SiteError::Write { path, source })
     };
-    let (inspections, mut guides): (Vec<T>, Vec<ManifestGuide>) = content
-        .guides
-        .par_iter()
-        .map(|guide| {
-            let rendered = render(guide);
-            let (entry, files) = renderer.guide(&Page {
-                guide,
-                rendered: &rendered,
-            })?;
-            files.into_iter().try_for_each(put)?;
-            Ok((inspect(guide, &rendered.facts), entry))
-        })
-        .collect::<Result<Vec<_>, SiteError>>()?
-        .into_iter()
-        .unzip();
+    let mut guides: Vec<&Guide> = content.guides.iter().collect();
+    guides.sort_by(|a, b| index_order(a, b));
+    let (pages, listings) = rayon::join(
+        || {
+            guides
+                .par_iter()
+                .map(|&guide| {
+                    let rendered = render(guide);
+                    let output = renderer.guide(&Page {
+                        guide,
+                        rendered: &rendered,
+                    })?;
+                    output.files.into_iter().try_for_each(put)?;
+                    Ok(((guide, inspect(guide, &rendered.facts)), output.entry))
+                })
+                .collect::<Result<Vec<_>, SiteError>>()
+        },
+        || {
+            renderer.listings(&guides)?.into_iter().try_for_each(put)?;
+            renderer
+                .statics(content, content_root)?
+                .into_iter()
+                .try_for_each(put)
+        },
+    );
+    let (inspections, entries): (Vec<_>, Vec<_>) = pages?.into_iter().unzip();
+    listings?;
     if !approve(inspections) {
-        return Ok(None);
+        return Ok(false);
     }
-    sort_guides(&mut guides);
-    renderer
-        .statics(content, content_root)?
-        .into_iter()
-        .try_for_each(put)?;
-    let (manifest, files) = renderer.listings(guides)?;
-    files.into_iter().try_for_each(put)?;
     sink.create("manifest.json")
-        .and_then(|file| manifest::write_json(&manifest, file))
+        .and_then(|file| renderer.write_manifest(&entries, file))
         .map_err(|source| SiteError::Write {
             path: "manifest.json".into(),
             source,
         })?;
-    Ok(Some(manifest))
+    Ok(true)
 }
 
-/// The manifest's view of one guide (its `hash` is filled in once the embed exists).
-fn manifest_entry(config: &SiteConfig, page: &Page) -> ManifestGuide {
-    let front = &page.guide.front;
-    let source = page.guide.source();
-    let facts = &page.rendered.facts;
-    let page_url = format!("{}{source}/", config.base_url);
-    let mut links: Vec<String> = Vec::new();
-    for href in facts.links.iter().filter_map(|l| l.href.as_deref()) {
-        let url = if href.starts_with('#') {
-            format!("{page_url}{href}")
-        } else {
-            href.to_string()
-        };
-        if !links.contains(&url) {
-            links.push(url);
-        }
-    }
+/// The manifest's view of a guide's front matter: everything but the steps,
+/// the links and the hash, which need its rendering.
+fn describe<'a>(config: &'a SiteConfig, guide: &'a Guide) -> ManifestGuide<'a> {
+    let front = &guide.front;
+    let source = guide.source();
     ManifestGuide {
-        source: source.to_string(),
-        title: front.title.clone(),
-        platform: front.platform.clone(),
-        summary: front.summary.clone(),
+        source,
+        title: &front.title,
+        platform: &front.platform,
+        summary: &front.summary,
         order: front.order,
-        url: page_url.clone(),
+        url: format!("{}{source}/", config.base_url),
         embed_url: format!("{}embed/{source}.html", config.base_url),
         hash: String::new(),
         access: front.access.as_ref().map(|a| ManifestAccess {
-            grantee: a.grantee.value.clone(),
-            role: a.role.value.clone(),
+            grantee: &a.grantee.value,
+            role: &a.role.value,
         }),
-        contacts: front.contacts.iter().map(|c| c.value.clone()).collect(),
+        contacts: front.contacts.iter().map(|c| c.value.as_str()).collect(),
         onboard: front.onboard.as_ref().map(|o| ManifestOnboard {
-            portal: o.portal.value.clone(),
-            endpoint: config.onboard.endpoint.clone(),
+            portal: &o.portal.value,
+            endpoint: config.onboard.endpoint.as_deref(),
             fields: o
                 .fields
                 .iter()
                 .map(|f| {
                     let f = &f.value;
                     ManifestField {
-                        name: f.name.clone(),
-                        label: f.label.clone(),
-                        kind: f.kind.value.clone(),
-                        placeholder: f.placeholder.clone(),
-                        pattern: f.pattern.as_ref().map(|p| p.value.clone()),
+                        name: &f.name,
+                        label: &f.label,
+                        kind: &f.kind.value,
+                        placeholder: f.placeholder.as_deref(),
+                        pattern: f.pattern.as_ref().map(|p| p.value.as_str()),
                         required: f.required,
-                        help: f.help.clone(),
-                        options: f.options.clone(),
+                        help: f.help.as_deref(),
+                        options: &f.options,
                     }
                 })
                 .collect(),
         }),
-        steps: facts
-            .steps
-            .iter()
-            .map(|s| ManifestStep {
-                section: s.section.map(|i| facts.headings[i].text.clone()),
-                number: s.number,
-                text: s.text.clone(),
-            })
-            .collect(),
-        links,
+        steps: Vec::new(),
+        links: Vec::new(),
     }
+}
+
+/// A guide's manifest entry (its `hash` is filled in once the embed exists).
+fn manifest_entry<'a>(config: &'a SiteConfig, page: &Page<'a>) -> ManifestGuide<'a> {
+    let facts = &page.rendered.facts;
+    let mut entry = describe(config, page.guide);
+    for href in facts.links.iter().filter_map(|l| l.href.as_deref()) {
+        let url = if href.starts_with('#') {
+            Cow::Owned(format!("{}{href}", entry.url))
+        } else {
+            Cow::Borrowed(href)
+        };
+        if !entry.links.contains(&url) {
+            entry.links.push(url);
+        }
+    }
+    entry.steps = facts
+        .steps
+        .iter()
+        .map(|s| ManifestStep {
+            section: s.section.map(|i| facts.headings[i].text.as_str()),
+            number: s.number,
+            text: &s.text,
+        })
+        .collect();
+    entry
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -30,15 +30,30 @@ impl DirSink {
     }
 }
 
+impl DirSink {
+    /// Creates the file at `path`, and its folders only when they are missing:
+    /// most files go into a folder that exists, and a build writes thousands.
+    fn open(&self, path: &str) -> std::io::Result<std::fs::File> {
+        let target = self.dir.join(path);
+        match std::fs::File::create(&target) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(parent) = target.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::File::create(&target)
+            }
+            result => result,
+        }
+    }
+}
+
 impl Sink for DirSink {
     fn create(&self, path: &str) -> std::io::Result<Box<dyn Write + '_>> {
-        let target = self.dir.join(path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        Ok(Box::new(std::io::BufWriter::new(std::fs::File::create(
-            target,
-        )?)))
+        Ok(Box::new(std::io::BufWriter::new(self.open(path)?)))
+    }
+
+    fn write(&self, path: &str, bytes: &[u8]) -> std::io::Result<()> {
+        self.open(path)?.write_all(bytes)
     }
 }
 

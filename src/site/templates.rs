@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use tera::{Context, Tera};
+use tera::{Context, Tera, Value};
 
 macro_rules! builtin {
     ($kind:literal, $($name:literal),* $(,)?) => {
@@ -85,18 +85,18 @@ impl Theme {
         Ok(Theme { tera, static_files })
     }
 
-    /// Renders a template with a serialisable context.
-    pub fn render(
-        &self,
-        template: &str,
-        context: &impl serde::Serialize,
-    ) -> Result<String, ThemeError> {
-        let context =
-            Context::from_serialize(context).map_err(|e| ThemeError::Template(error_chain(&e)))?;
+    /// Renders a template with a context made of [`template_value`]s.
+    pub fn render(&self, template: &str, context: &Context) -> Result<String, ThemeError> {
         self.tera
-            .render(template, &context)
+            .render(template, context)
             .map_err(|e| ThemeError::Template(error_chain(&e)))
     }
+}
+
+/// Converts what a template sees into Tera's values, once: values are shared
+/// (reference-counted) by every context they are put in.
+pub fn template_value(view: &impl serde::Serialize) -> Result<Value, ThemeError> {
+    Value::try_from_serializable(view).map_err(|e| ThemeError::Template(error_chain(&e)))
 }
 
 fn error_chain(err: &dyn std::error::Error) -> String {
