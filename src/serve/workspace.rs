@@ -185,10 +185,8 @@ impl Workspace {
         let renderer = SiteRenderer::new(&s.config, &s.theme);
         match renderer.listings(&guides) {
             Ok(files) => {
-                let mut json = Vec::new();
-                renderer
-                    .write_manifest(&entries, &mut json)
-                    .expect("writing to memory never fails");
+                let json =
+                    write_manifest(&renderer, &entries).expect("writing to memory never fails");
                 self.files.insert("manifest.json".into(), Bytes::from(json));
                 self.files
                     .extend(files.into_iter().map(|(p, b)| (p, Bytes::from(b))));
@@ -197,6 +195,14 @@ impl Workspace {
             Err(e) => self.problem = Some(e.to_string()),
         }
     }
+}
+
+fn write_manifest(renderer: &SiteRenderer, entries: &[&Entry]) -> std::io::Result<Vec<u8>> {
+    let mut manifest = renderer.manifest(Vec::new())?;
+    for entry in entries {
+        manifest.push(entry)?;
+    }
+    manifest.finish()
 }
 
 fn is_listing(path: &str) -> bool {

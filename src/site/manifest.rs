@@ -99,28 +99,59 @@ pub struct ManifestStep<'a> {
     pub text: &'a str,
 }
 
-/// Serialises one entry, to be placed in the manifest by [`write_json`].
+/// Serialises one entry, to be placed in the manifest by [`ManifestWriter`].
 pub fn entry(guide: &ManifestGuide) -> Entry {
     serde_json::value::to_raw_value(guide).expect("a manifest entry always serialises")
 }
 
 /// Writes `manifest.json` (compact: at 10,000 guides it is tens of
-/// megabytes that only programs read) from entries in index order.
-pub fn write_json(
-    base_url: &str,
-    stylesheet: &str,
-    guides: &[impl Serialize],
-    mut out: impl std::io::Write,
-) -> std::io::Result<()> {
-    let manifest = Manifest {
-        version: MANIFEST_VERSION,
-        base_url,
-        stylesheet,
-        guides,
-    };
-    serde_json::to_writer(&mut out, &manifest)?;
-    out.write_all(b"\n")?;
-    out.flush()
+/// megabytes that only programs read) entry by entry, in index order, so no
+/// more than a batch of entries is ever held.
+pub struct ManifestWriter<W: std::io::Write> {
+    out: W,
+    /// What follows the last entry.
+    tail: String,
+    first: bool,
+}
+
+impl<W: std::io::Write> ManifestWriter<W> {
+    /// Writes everything before the first entry.
+    pub fn new(base_url: &str, stylesheet: &str, mut out: W) -> std::io::Result<Self> {
+        // The manifest without guides, cut where its entries go: its shape
+        // stays the one the schema is generated from (`guides` comes last).
+        let empty = serde_json::to_string(&Manifest::<Entry> {
+            version: MANIFEST_VERSION,
+            base_url,
+            stylesheet,
+            guides: &[],
+        })?;
+        let head = empty
+            .strip_suffix("]}")
+            .filter(|head| head.ends_with('['))
+            .expect("`guides` is the manifest's last field");
+        out.write_all(head.as_bytes())?;
+        Ok(ManifestWriter {
+            out,
+            tail: "]}".to_string(),
+            first: true,
+        })
+    }
+
+    pub fn push(&mut self, entry: &RawValue) -> std::io::Result<()> {
+        if !self.first {
+            self.out.write_all(b",")?;
+        }
+        self.first = false;
+        self.out.write_all(entry.get().as_bytes())
+    }
+
+    /// Writes the end and returns the writer, flushed.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        self.out.write_all(self.tail.as_bytes())?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
 }
 
 /// `dist/manifest.schema.json`, pretty-printed.

@@ -21,6 +21,7 @@ use crate::render::Rendered;
 use crate::render::facts::Facts;
 use manifest::{
     Entry, ManifestAccess, ManifestField, ManifestGuide, ManifestOnboard, ManifestStep,
+    ManifestWriter,
 };
 use output::Sink;
 use templates::template_value;
@@ -190,13 +191,9 @@ impl<'a> SiteRenderer<'a> {
         Ok(files)
     }
 
-    /// Writes `manifest.json` from the guides' entries, in index order.
-    pub fn write_manifest(
-        &self,
-        entries: &[impl Serialize],
-        out: impl std::io::Write,
-    ) -> std::io::Result<()> {
-        manifest::write_json(&self.config.base_url, &self.stylesheet, entries, out)
+    /// Starts `manifest.json`; entries follow in index order.
+    pub fn manifest<W: std::io::Write>(&self, out: W) -> std::io::Result<ManifestWriter<W>> {
+        ManifestWriter::new(&self.config.base_url, &self.stylesheet, out)
     }
 
     /// The theme's static files and the guides' assets.
@@ -245,13 +242,17 @@ pub fn index_order(a: &Guide, b: &Guide) -> Ordering {
     key(a).cmp(&key(b))
 }
 
+/// Guides rendered between two appends to the manifest: enough to keep both
+/// threads busy, few enough that their entries take little memory.
+const BATCH: usize = 256;
+
 /// Renders and writes the whole site. Guides are rendered and written in
 /// parallel, in index order, each in one task: `inspect` sees its facts
-/// there (to validate it) and only what it returns is kept, with the
-/// serialised manifest entry, so memory does not grow with the pages. The
+/// there (to validate it) and only what it returns is kept; manifest entries
+/// are appended batch by batch, so memory does not grow with the pages. The
 /// listings are rendered beside them. `approve` sees every guide's
-/// inspection (in index order) before the manifest is written; when it
-/// refuses, `false` is returned and the caller discards the output.
+/// inspection (in index order); when it refuses, `false` is returned and the
+/// caller discards the output.
 pub fn write_site<'c, T: Send>(
     renderer: &SiteRenderer,
     content: &'c Content,
@@ -267,9 +268,18 @@ pub fn write_site<'c, T: Send>(
     };
     let mut guides: Vec<&Guide> = content.guides.iter().collect();
     guides.sort_by(|a, b| index_order(a, b));
-    let (pages, listings) = rayon::join(
-        || {
-            guides
+    let manifest_error = |source| SiteError::Write {
+        path: "manifest.json".into(),
+        source,
+    };
+    let pages = || {
+        let mut manifest = sink
+            .create("manifest.json")
+            .and_then(|file| renderer.manifest(file))
+            .map_err(manifest_error)?;
+        let mut inspections = Vec::with_capacity(guides.len());
+        for batch in guides.chunks(BATCH) {
+            let rendered = batch
                 .par_iter()
                 .map(|&guide| {
                     let rendered = render(guide);
@@ -280,28 +290,26 @@ pub fn write_site<'c, T: Send>(
                     output.files.into_iter().try_for_each(put)?;
                     Ok(((guide, inspect(guide, &rendered.facts)), output.entry))
                 })
-                .collect::<Result<Vec<_>, SiteError>>()
-        },
-        || {
-            renderer.listings(&guides)?.into_iter().try_for_each(put)?;
-            renderer
-                .statics(content, content_root)?
-                .into_iter()
-                .try_for_each(put)
-        },
-    );
-    let (inspections, entries): (Vec<_>, Vec<_>) = pages?.into_iter().unzip();
-    listings?;
-    if !approve(inspections) {
-        return Ok(false);
-    }
-    sink.create("manifest.json")
-        .and_then(|file| renderer.write_manifest(&entries, file))
-        .map_err(|source| SiteError::Write {
-            path: "manifest.json".into(),
-            source,
-        })?;
-    Ok(true)
+                .collect::<Result<Vec<_>, SiteError>>()?;
+            for (inspection, entry) in rendered {
+                manifest.push(&entry).map_err(manifest_error)?;
+                inspections.push(inspection);
+            }
+        }
+        manifest.finish().map_err(manifest_error)?;
+        Ok::<_, SiteError>(inspections)
+    };
+    let listings = || {
+        renderer.listings(&guides)?.into_iter().try_for_each(put)?;
+        renderer
+            .statics(content, content_root)?
+            .into_iter()
+            .try_for_each(put)
+    };
+    let (inspections, listed) = rayon::join(pages, listings);
+    let inspections = inspections?;
+    listed?;
+    Ok(approve(inspections))
 }
 
 /// The manifest's view of a guide's front matter: everything but the steps,
