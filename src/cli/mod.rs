@@ -108,8 +108,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 eprintln!("note: {note}");
             }
             eprintln!(
-                "built {} guides into {} in {} ms",
+                "built {} guide{} into {} in {} ms",
                 report.guides,
+                if report.guides == 1 { "" } else { "s" },
                 out.display(),
                 started.elapsed().as_millis()
             );

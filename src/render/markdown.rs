@@ -484,7 +484,13 @@ impl<'a> Walker<'a> {
         let span = self.file_span(range);
         // Offsets inside the text are exact only when it is the source verbatim.
         let verbatim = self.body.get(range.clone()) == Some(text);
-        for m in self.renderer.email.find_iter(text) {
+        // Most runs hold no address: skip the regex search for them.
+        let addresses = text
+            .contains('@')
+            .then(|| self.renderer.email.find_iter(text))
+            .into_iter()
+            .flatten();
+        for m in addresses {
             let address = m.as_str().trim_end_matches(['.', '-']).to_string();
             if !address.contains('@') || address.starts_with('@') {
                 continue;
@@ -608,7 +614,14 @@ fn leading_number(item_source: &str) -> Option<u64> {
 }
 
 fn collapse_whitespace(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut collapsed = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !collapsed.is_empty() {
+            collapsed.push(' ');
+        }
+        collapsed.push_str(word);
+    }
+    collapsed
 }
 
 #[cfg(test)]

@@ -120,5 +120,26 @@ pub fn write_atomically<E: From<OutputError>>(
         }
         .into());
     }
+    if had_old {
+        remove_in_parallel(&old_out);
+    }
     Ok(())
+}
+
+/// Deletes the previous output, its top-level entries in parallel: a site of
+/// 10,000 guides is 20,000 files, and deleting them one by one took a third
+/// of a rebuild. Best effort, as the `TempDir` holding it cleans up the rest.
+fn remove_in_parallel(dir: &Path) {
+    use rayon::prelude::*;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let entries: Vec<_> = entries.flatten().collect();
+    entries.par_iter().for_each(|entry| {
+        let path = entry.path();
+        let _ = match entry.file_type() {
+            Ok(kind) if kind.is_dir() => std::fs::remove_dir_all(path),
+            _ => std::fs::remove_file(path),
+        };
+    });
 }
