@@ -977,6 +977,12 @@ fn duplicate_source_is_reported_on_the_second_file() {
         d["message"].as_str().unwrap().contains("content/a.md"),
         "{d:#}"
     );
+    // Whatever order the index lists them in: b.md comes first there.
+    site.file("content/a.md", guide_text("dup", &[("order", "2")], STEPS))
+        .file("content/b.md", guide_text("dup", &[("order", "1")], STEPS));
+    single_error(&site, "frontmatter/duplicate-source", "content/b.md");
+    let build = stderr(&site.run(&["build"]));
+    assert!(build.contains("--> content/b.md:2:9"), "{build}");
 }
 
 // ---------------------------------------------------------------- unreadable content
@@ -1042,6 +1048,48 @@ fn drafts_are_skipped_unless_asked_for() {
     assert!(site.path().join("dist/wip/index.html").is_file());
     assert!(site.path().join("dist/embed/wip.html").is_file());
     assert_eq!(sources(&manifest(&site)), ["live", "wip"]);
+}
+
+#[test]
+fn a_rebuild_replaces_the_previous_output_whole() {
+    let site = four_guides();
+    site.file("content/beta/shot.png", "png");
+    assert_exit(&site.run(&["build"]), 0);
+    std::fs::remove_file(site.path().join("content/beta.md")).unwrap();
+    std::fs::remove_dir_all(site.path().join("content/beta")).unwrap();
+    assert_exit(&site.run(&["build"]), 0);
+    for gone in ["dist/beta", "dist/embed/beta.html"] {
+        assert!(
+            !site.path().join(gone).exists(),
+            "{gone} outlived its guide"
+        );
+    }
+    assert_eq!(sources(&manifest(&site)), ["zeta", "aardvark", "alpha"]);
+    assert!(site.path().join("dist/alpha/index.html").is_file());
+    assert_no_leftovers(site.path());
+}
+
+#[test]
+fn manifest_of_more_guides_than_a_render_batch_is_whole_and_in_index_order() {
+    // Entries are appended in batches of 256: cross a boundary or two.
+    let site = SiteFixture::new();
+    let count = 600;
+    for i in 0..count {
+        // File order and index order differ: `order` runs backwards.
+        let order = (count - i).to_string();
+        site.guide_with(&format!("g{i:03}"), &[("order", order.as_str())], STEPS);
+    }
+    assert_exit(&site.run(&["build"]), 0);
+    let m = manifest(&site);
+    let expected: Vec<String> = (0..count).rev().map(|i| format!("g{i:03}")).collect();
+    assert_eq!(sources(&m), expected);
+    for guide in m["guides"].as_array().unwrap() {
+        let embed = site.read(&format!(
+            "dist/embed/{}.html",
+            guide["source"].as_str().unwrap()
+        ));
+        assert_eq!(guide["hash"], sha256_hex(embed.as_bytes()));
+    }
 }
 
 #[test]
