@@ -15,7 +15,8 @@ use crate::diag::{Code, Diagnostic, Finding, Severity};
 use crate::email_domains::{self, DomainStatus};
 use crate::links::{self, cache::LinkCache, status::Outcome};
 use crate::render::facts::Facts;
-use crate::{Analysis, Error, analyse, ensure_root, validate};
+use crate::render::{self, MarkdownRenderer};
+use crate::{Analysis, Error, ensure_root, validate};
 
 /// What `guidesite check` was asked to do.
 pub struct CheckOptions {
@@ -40,7 +41,10 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
     ensure_root(&options.root)?;
     let config = SiteConfig::load(&options.root)?;
     if options.offline {
-        let analysis = analyse(&options.root, config, true, &|_| {})?;
+        let (mut analysis, _) = Analysis::load(&options.root, config, |_| ())?;
+        let mut validation = analysis.validate();
+        analysis.diagnostics.append(&mut validation);
+        validate::sort(&mut analysis.diagnostics);
         return Ok(CheckReport {
             diagnostics: analysis.diagnostics,
             links: None,
@@ -49,28 +53,37 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
     let (urls, url_batches) = mpsc::unbounded_channel();
     let (domains, asked_domains) = oneshot::channel();
     let network_config = config.clone();
+    let markdown = MarkdownRenderer::default();
     std::thread::scope(|scope| {
         let network = scope.spawn(|| network(&network_config, options, url_batches, asked_domains));
-        // Each guide's URLs go to the network as soon as it is rendered.
-        let send_urls = |facts: &Facts| {
-            let _ = urls.send(external_urls(facts).map(str::to_string).collect());
+        // Each guide's URLs go to the network as soon as it is read.
+        let reachables = |guide: &Guide| {
+            let reachables = Reachables::new(guide, &render::facts(guide, &markdown));
+            let _ = urls.send(
+                reachables
+                    .links
+                    .iter()
+                    .map(|(url, _)| url.clone())
+                    .collect(),
+            );
+            reachables
         };
-        let analysed = analyse(&options.root, config, false, &send_urls);
+        let loaded = Analysis::load(&options.root, config, reachables);
         drop(urls);
-        let mut analysis = match analysed {
-            Ok(analysis) => analysis,
+        let (mut analysis, reachables) = match loaded {
+            Ok(loaded) => loaded,
             Err(e) => {
                 drop(domains);
                 let _ = network.join();
                 return Err(e);
             }
         };
-        let places = email_places(&analysis);
+        let guides = || analysis.content.guides.iter().zip(&reachables);
         if analysis.config.emails.check_domains {
             let _ = domains.send(
-                places
-                    .iter()
-                    .map(|(_, address, _)| domain_of(address))
+                guides()
+                    .flat_map(|(_, r)| &r.emails)
+                    .map(|(address, _)| domain_of(address))
                     .collect(),
             );
         } else {
@@ -79,8 +92,16 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
         // The network is mostly waiting: let it wait while the CPU validates.
         let validation = analysis.validate();
         let (report, statuses) = network.join().expect("the network checks never panic")?;
-        let mut findings = link_findings(&analysis, &report);
-        findings.extend(email_findings(&analysis, places, &statuses));
+        let config = &analysis.config;
+        let mut findings = Vec::new();
+        for (guide, reachables) in guides() {
+            findings.extend(
+                link_findings(&reachables.links, &report).map(|f| guide.diagnostic(f, config)),
+            );
+            findings.extend(
+                email_findings(&reachables.emails, &statuses).map(|f| guide.diagnostic(f, config)),
+            );
+        }
         findings.retain(|d| d.severity != Severity::Allow);
         analysis.diagnostics.extend(validation);
         analysis.diagnostics.append(&mut findings);
@@ -90,6 +111,28 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
             links: Some(report),
         })
     })
+}
+
+/// What the network findings need of a guide, kept while its facts are dropped.
+struct Reachables {
+    /// Each external link's requested URL (no fragment) and its span.
+    links: Vec<(String, Range<usize>)>,
+    /// Each well-formed address and its span.
+    emails: Vec<(String, Range<usize>)>,
+}
+
+impl Reachables {
+    fn new(guide: &Guide, facts: &Facts) -> Self {
+        Reachables {
+            links: facts
+                .links
+                .iter()
+                .filter(|l| is_external(&l.dest))
+                .map(|l| (links::request_url(&l.dest).to_string(), l.span.clone()))
+                .collect(),
+            emails: validate::email::addresses(guide, facts),
+        }
+    }
 }
 
 type DomainStatuses = BTreeMap<String, DomainStatus>;
@@ -129,64 +172,35 @@ fn network(
     Ok((report, statuses?))
 }
 
-/// `http(s)://` destinations, the only ones requested, without fragments.
-fn external_urls(facts: &Facts) -> impl Iterator<Item = &str> {
-    facts
-        .links
-        .iter()
-        .filter(|l| is_external(&l.dest))
-        .map(|l| links::request_url(&l.dest))
-}
-
 fn is_external(dest: &str) -> bool {
     let lower = dest.get(..8).unwrap_or(dest).to_ascii_lowercase();
     lower.starts_with("http://") || lower.starts_with("https://")
 }
 
 /// `link/unreachable`, `link/unverifiable` and `link/redirect` at every place
-/// a URL appears.
-fn link_findings(analysis: &Analysis, report: &links::Report) -> Vec<Diagnostic> {
-    let mut findings = Vec::new();
-    for (guide, facts) in analysis.content.guides.iter().zip(&analysis.facts) {
-        for link in facts.links.iter().filter(|l| is_external(&l.dest)) {
-            let url = links::request_url(&link.dest);
-            let (code, message) = match report.outcomes.get(url) {
-                Some(Outcome::Unreachable(reason)) => (
-                    Code::LinkUnreachable,
-                    format!("`{url}` is unreachable: {reason}"),
-                ),
-                Some(Outcome::Unverifiable(reason)) => (
-                    Code::LinkUnverifiable,
-                    format!("`{url}` could not be verified: {reason}"),
-                ),
-                Some(Outcome::Redirected { to }) => (
-                    Code::LinkRedirect,
-                    format!("`{url}` permanently redirects to `{to}`: link there directly"),
-                ),
-                _ => continue,
-            };
-            let finding = Finding::new(code, link.span.clone(), message);
-            findings.push(guide.diagnostic(finding, &analysis.config));
-        }
-    }
-    findings
-}
-
-type Place<'a> = (&'a Guide, String, Range<usize>);
-
-/// Every well-formed address of every guide, with where it appears.
-fn email_places(analysis: &Analysis) -> Vec<Place<'_>> {
-    analysis
-        .content
-        .guides
-        .iter()
-        .zip(&analysis.facts)
-        .flat_map(|(guide, facts)| {
-            validate::email::addresses(guide, facts)
-                .into_iter()
-                .map(move |(address, span)| (guide, address, span))
-        })
-        .collect()
+/// of `links` whose URL failed.
+fn link_findings<'a>(
+    links: &'a [(String, Range<usize>)],
+    report: &'a links::Report,
+) -> impl Iterator<Item = Finding> + 'a {
+    links.iter().filter_map(|(url, span)| {
+        let (code, message) = match report.outcomes.get(url.as_str())? {
+            Outcome::Unreachable(reason) => (
+                Code::LinkUnreachable,
+                format!("`{url}` is unreachable: {reason}"),
+            ),
+            Outcome::Unverifiable(reason) => (
+                Code::LinkUnverifiable,
+                format!("`{url}` could not be verified: {reason}"),
+            ),
+            Outcome::Redirected { to } => (
+                Code::LinkRedirect,
+                format!("`{url}` permanently redirects to `{to}`: link there directly"),
+            ),
+            _ => return None,
+        };
+        Some(Finding::new(code, span.clone(), message))
+    })
 }
 
 fn domain_of(address: &str) -> String {
@@ -197,27 +211,24 @@ fn domain_of(address: &str) -> String {
         .to_lowercase()
 }
 
-/// `email/unreachable` and `email/unverifiable` at every place an address appears.
-fn email_findings(
-    analysis: &Analysis,
-    places: Vec<Place>,
-    statuses: &DomainStatuses,
-) -> Vec<Diagnostic> {
-    places
-        .into_iter()
-        .filter_map(|(guide, address, span)| {
-            let (code, message) = match statuses.get(&domain_of(&address))? {
-                DomainStatus::AcceptsMail => return None,
-                DomainStatus::Unreachable(reason) => (
-                    Code::EmailUnreachable,
-                    format!("mail to `{address}` cannot be delivered: {reason}"),
-                ),
-                DomainStatus::Unverifiable(reason) => (
-                    Code::EmailUnverifiable,
-                    format!("could not verify that `{address}` takes mail: {reason}"),
-                ),
-            };
-            Some(guide.diagnostic(Finding::new(code, span, message), &analysis.config))
-        })
-        .collect()
+/// `email/unreachable` and `email/unverifiable` at every place of `emails`
+/// whose domain takes no mail.
+fn email_findings<'a>(
+    emails: &'a [(String, Range<usize>)],
+    statuses: &'a DomainStatuses,
+) -> impl Iterator<Item = Finding> + 'a {
+    emails.iter().filter_map(|(address, span)| {
+        let (code, message) = match statuses.get(&domain_of(address))? {
+            DomainStatus::AcceptsMail => return None,
+            DomainStatus::Unreachable(reason) => (
+                Code::EmailUnreachable,
+                format!("mail to `{address}` cannot be delivered: {reason}"),
+            ),
+            DomainStatus::Unverifiable(reason) => (
+                Code::EmailUnverifiable,
+                format!("could not verify that `{address}` takes mail: {reason}"),
+            ),
+        };
+        Some(Finding::new(code, span.clone(), message))
+    })
 }

@@ -24,9 +24,8 @@ use std::path::{Path, PathBuf};
 pub use build::{BuildOptions, BuildReport, build};
 pub use check::{CheckOptions, CheckReport, check};
 use config::SiteConfig;
-use content::Content;
+use content::{Content, Guide};
 use diag::{Diagnostic, Severity};
-use render::facts::Facts;
 use render::{MarkdownRenderer, SiteLinks};
 
 /// Anything that stops a command before it can report diagnostics.
@@ -52,22 +51,44 @@ pub enum Error {
     Runtime(std::io::Error),
 }
 
-/// A site loaded, its guides' facts extracted, validated: what `check` sees.
+/// A site loaded: what `check` validates and reports on.
 pub struct Analysis {
     pub config: SiteConfig,
     pub content: Content,
-    /// One per guide of `content.guides`, in the same order.
-    pub facts: Vec<Facts>,
+    /// Front matter problems found while loading.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Analysis {
-    /// Runs every offline rule over the guides.
+    /// Loads every guide, drafts included; `then` sees each guide as soon as
+    /// it is read, in the task that read it (`check` starts requests from
+    /// its links), and its results come back in the order of the guides.
+    pub fn load<T: Send>(
+        root: &Path,
+        config: SiteConfig,
+        then: impl Fn(&Guide) -> T + Sync,
+    ) -> Result<(Analysis, Vec<T>), Error> {
+        let (mut content, results) = content::load_with(root, &config, then)?;
+        let diagnostics = std::mem::take(&mut content.diagnostics);
+        let analysis = Analysis {
+            config,
+            content,
+            diagnostics,
+        };
+        Ok((analysis, results))
+    }
+
+    /// Runs every offline rule over the guides. Each guide's facts are
+    /// extracted, validated and dropped in one task: kept for 10,000 guides
+    /// they were a quarter of a gigabyte, and faulting that memory in cost
+    /// more than extracting the facts.
     pub fn validate(&self) -> Vec<Diagnostic> {
         let content = &self.content;
+        let markdown = MarkdownRenderer::default();
         let links = SiteLinks::new(&self.config.base_url, &content.guides, &content.assets);
-        let pages: Vec<_> = content.guides.iter().zip(&self.facts).collect();
-        validate::validate(&self.config, &pages, &links)
+        validate::validate(&self.config, &content.guides, &links, |guide| {
+            render::facts(guide, &markdown)
+        })
     }
 }
 
@@ -77,37 +98,6 @@ pub fn count(diagnostics: &[Diagnostic], severity: Severity) -> usize {
         .iter()
         .filter(|d| d.severity == severity)
         .count()
-}
-
-/// Loads every guide, drafts included, and extracts its facts in the same
-/// parallel task, handing them to `on_facts` at once (`check` starts
-/// requests with them); then validates, unless `validate` is false (`check`
-/// validates online while the network works).
-pub fn analyse(
-    root: &Path,
-    config: SiteConfig,
-    validate: bool,
-    on_facts: &(dyn Fn(&Facts) + Sync),
-) -> Result<Analysis, Error> {
-    let renderer = MarkdownRenderer::default();
-    let (mut content, facts) = content::load_with(root, &config, |guide| {
-        let facts = render::facts(guide, &renderer);
-        on_facts(&facts);
-        facts
-    })?;
-    let diagnostics = std::mem::take(&mut content.diagnostics);
-    let mut analysis = Analysis {
-        config,
-        content,
-        facts,
-        diagnostics,
-    };
-    if validate {
-        let mut found = analysis.validate();
-        analysis.diagnostics.append(&mut found);
-        validate::sort(&mut analysis.diagnostics);
-    }
-    Ok(analysis)
 }
 
 pub(crate) fn ensure_root(root: &Path) -> Result<(), Error> {

@@ -60,24 +60,28 @@ const GUIDE_RULES: &[GuideRule] = &[
     text::check,
 ];
 
-/// Runs all rules; returns located diagnostics, `allow`ed ones dropped, sorted.
+/// Runs all rules over `guides`, whose facts `facts_of` extracts (each
+/// guide's in its own task, dropped once validated); returns located
+/// diagnostics, `allow`ed ones dropped, sorted.
 pub fn validate(
     config: &SiteConfig,
-    pages: &[(&Guide, &Facts)],
+    guides: &[Guide],
     links: &SiteLinks,
+    facts_of: impl Fn(&Guide) -> Facts + Sync,
 ) -> Vec<Diagnostic> {
     let site = SiteFacts { links };
-    let (mut diagnostics, summaries): (Vec<Vec<Diagnostic>>, Vec<GuideSummary>) = pages
+    let (found, summaries): (Vec<Vec<Diagnostic>>, Vec<GuideSummary>) = guides
         .par_iter()
-        .map(|(guide, facts)| {
+        .map(|guide| {
+            let facts = facts_of(guide);
             (
-                guide_diagnostics(config, guide, facts, &site),
-                GuideSummary::new(facts, links),
+                guide_diagnostics(config, guide, &facts, &site),
+                GuideSummary::new(&facts, links),
             )
         })
         .unzip();
-    let summarised: Vec<_> = pages.iter().map(|(g, _)| *g).zip(&summaries).collect();
-    let mut diagnostics: Vec<Diagnostic> = diagnostics.drain(..).flatten().collect();
+    let summarised: Vec<_> = guides.iter().zip(&summaries).collect();
+    let mut diagnostics: Vec<Diagnostic> = found.into_iter().flatten().collect();
     diagnostics.extend(site_diagnostics(config, &summarised));
     sort(&mut diagnostics);
     diagnostics
