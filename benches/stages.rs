@@ -122,9 +122,12 @@ fn stages(n: usize, root: &Path, scratch: &Path) -> String {
         outputs.par_iter().for_each(|(path, bytes)| {
             // As DirSink does: folders only when a write finds none.
             let target = out.join(path);
-            if std::fs::write(&target, bytes).is_err() {
-                std::fs::create_dir_all(target.parent().expect("below out")).expect("folder");
-                std::fs::write(&target, bytes).expect("writable");
+            match std::fs::write(&target, bytes) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    std::fs::create_dir_all(target.parent().expect("below out")).expect("folder");
+                    std::fs::write(&target, bytes).expect("writable");
+                }
+                written => written.expect("writable"),
             }
         });
     });

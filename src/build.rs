@@ -24,7 +24,7 @@ pub struct BuildOptions {
 /// The outcome of a build that ran to the end.
 pub struct BuildReport {
     pub diagnostics: Vec<Diagnostic>,
-    /// False when validation errors stopped the build before any write.
+    /// False when validation errors stopped the build: `out` is untouched.
     pub written: bool,
     pub guides: usize,
     /// Advice that is not a diagnostic of any guide.
@@ -44,10 +44,10 @@ impl From<OutputError> for Stop {
     }
 }
 
-/// Validates, then renders the site into `out` atomically. Guides are
+/// Validates and renders the site into `out` atomically. Guides are
 /// rendered once, written into the staging folder as they are rendered, and
-/// validated from their facts before anything lists them; with errors the
-/// staging folder is discarded and `out` is untouched.
+/// validated from their facts in the same task; with errors the staging
+/// folder is discarded and `out` is untouched.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     let root = &options.root;
     let out = safe_output_dir(root, &options.out)?;

@@ -1069,6 +1069,46 @@ fn a_rebuild_replaces_the_previous_output_whole() {
     assert_no_leftovers(site.path());
 }
 
+#[cfg(unix)]
+#[test]
+fn a_rebuild_through_a_linked_output_folder_leaves_the_link_target_alone() {
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS);
+    let target = tempfile::tempdir().unwrap();
+    assert_exit(
+        &site.run(&["build", "--out", target.path().to_str().unwrap()]),
+        0,
+    );
+    std::fs::write(target.path().join("keep.txt"), "not ours").unwrap();
+    std::os::unix::fs::symlink(target.path(), site.path().join("dist")).unwrap();
+    assert_exit(&site.run(&["build"]), 0);
+    assert!(site.path().join("dist/acme/index.html").is_file());
+    assert_eq!(
+        std::fs::read_to_string(target.path().join("keep.txt")).unwrap(),
+        "not ours",
+        "a file in the link's target was deleted"
+    );
+    assert_no_leftovers(site.path());
+}
+
+#[test]
+fn guide_errors_are_reported_even_when_an_asset_is_refused() {
+    let site = SiteFixture::new();
+    site.guide(
+        "acme",
+        &STEPS.replace("1. Open the **Members** page of your ad account.", "1."),
+    )
+    .file("content/static/x.css", "p {}");
+    let output = site.run(&["build"]);
+    assert_exit(&output, 1);
+    assert!(
+        stderr(&output).contains("steps/empty"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!site.path().join("dist").exists());
+}
+
 #[test]
 fn manifest_of_more_guides_than_a_render_batch_is_whole_and_in_index_order() {
     // Entries are appended in batches of 256: cross a boundary or two.

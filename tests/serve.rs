@@ -196,6 +196,32 @@ fn broken_front_matter_shows_an_overlay_over_the_last_good_page() {
 }
 
 #[test]
+fn a_guide_that_fails_to_render_leaves_index_and_manifest_in_agreement() {
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS).file(
+        "themes/default/templates/embed.html",
+        r#"<article>{{ guide.title }}{% if guide.title == "Boom" %}{{ guide.no_such_field.deeper }}{% endif %}</article>"#,
+    );
+    let server = Server::start(&site);
+    let reloads = server.reloads();
+    assert!(server.get("/manifest.json").1.contains("Acme access guide"));
+
+    site.guide_with("acme", &[("title", "Boom")], STEPS);
+    eventually(&reloads, "the render error", || {
+        server.get("/acme/").1.contains("cannot render")
+    });
+    let (status, page) = server.get("/acme/");
+    assert_eq!(status, 200, "the last good page is still served");
+    assert!(page.contains("Acme access guide"), "{page}");
+    // Neither lists the new title beside the manifest's older entry.
+    let index = server.get("/").1;
+    let manifest: serde_json::Value =
+        serde_json::from_str(&server.get("/manifest.json").1).unwrap();
+    assert!(!index.contains(r#"class="guidesite-card""#), "{index}");
+    assert_eq!(manifest["guides"], serde_json::json!([]), "{manifest}");
+}
+
+#[test]
 fn guides_can_be_added_renamed_and_deleted() {
     let site = SiteFixture::new();
     site.guide("acme", &format!("{STEPS}\nSee [beta](beta.md).\n"));

@@ -416,6 +416,10 @@ fn refresh(sources: &mut Sources, served: &mut HashMap<String, Bytes>, files: &B
                 entries.insert(file, entry);
             }
             Err(e) => {
+                // Its last good pages stay served; the listings and the
+                // manifest, built from the current front matter, leave it out
+                // rather than pair that with an entry of an older version.
+                entries.remove(&file);
                 let finding = Finding::new(
                     Code::FrontmatterInvalid,
                     0..0,

@@ -13,8 +13,9 @@ use serde_json::value::RawValue;
 /// Bumped on any incompatible change to the manifest's shape.
 pub const MANIFEST_VERSION: u32 = 1;
 
-/// `dist/manifest.json`. `G` is [`ManifestGuide`] for the schema, and the
-/// entries already serialised ([`Entry`]) when it is written.
+// `G` is `ManifestGuide` for the schema, and the entries already serialised
+// (`Entry`) when it is written.
+/// `dist/manifest.json`.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Manifest")]
@@ -109,10 +110,11 @@ pub fn entry(guide: &ManifestGuide) -> Entry {
 /// more than a batch of entries is ever held.
 pub struct ManifestWriter<W: std::io::Write> {
     out: W,
-    /// What follows the last entry.
-    tail: String,
     first: bool,
 }
+
+/// What follows the last entry: the end of `guides`, the end of the manifest.
+const TAIL: &str = "]}";
 
 impl<W: std::io::Write> ManifestWriter<W> {
     /// Writes everything before the first entry.
@@ -126,15 +128,11 @@ impl<W: std::io::Write> ManifestWriter<W> {
             guides: &[],
         })?;
         let head = empty
-            .strip_suffix("]}")
+            .strip_suffix(TAIL)
             .filter(|head| head.ends_with('['))
             .expect("`guides` is the manifest's last field");
         out.write_all(head.as_bytes())?;
-        Ok(ManifestWriter {
-            out,
-            tail: "]}".to_string(),
-            first: true,
-        })
+        Ok(ManifestWriter { out, first: true })
     }
 
     pub fn push(&mut self, entry: &RawValue) -> std::io::Result<()> {
@@ -147,7 +145,7 @@ impl<W: std::io::Write> ManifestWriter<W> {
 
     /// Writes the end and returns the writer, flushed.
     pub fn finish(mut self) -> std::io::Result<W> {
-        self.out.write_all(self.tail.as_bytes())?;
+        self.out.write_all(TAIL.as_bytes())?;
         self.out.write_all(b"\n")?;
         self.out.flush()?;
         Ok(self.out)

@@ -242,8 +242,9 @@ pub fn index_order(a: &Guide, b: &Guide) -> Ordering {
     key(a).cmp(&key(b))
 }
 
-/// Guides rendered between two appends to the manifest: enough to keep both
-/// threads busy, few enough that their entries take little memory.
+/// Guides rendered between two appends to the manifest: many enough that
+/// waiting for a batch's slowest guide costs little, few enough that their
+/// entries take little memory.
 const BATCH: usize = 256;
 
 /// Renders and writes the whole site. Guides are rendered and written in
@@ -251,8 +252,8 @@ const BATCH: usize = 256;
 /// there (to validate it) and only what it returns is kept; manifest entries
 /// are appended batch by batch, so memory does not grow with the pages. The
 /// listings are rendered beside them. `approve` sees every guide's
-/// inspection (in index order); when it refuses, `false` is returned and the
-/// caller discards the output.
+/// inspection (in index order) before an error of the listings is returned;
+/// when it refuses, `false` is returned and the caller discards the output.
 pub fn write_site<'c, T: Send>(
     renderer: &SiteRenderer,
     content: &'c Content,
@@ -307,9 +308,12 @@ pub fn write_site<'c, T: Send>(
             .try_for_each(put)
     };
     let (inspections, listed) = rayon::join(pages, listings);
-    let inspections = inspections?;
+    // The guides' own problems come first: an author fixes those.
+    if !approve(inspections?) {
+        return Ok(false);
+    }
     listed?;
-    Ok(approve(inspections))
+    Ok(true)
 }
 
 /// The manifest's view of a guide's front matter: everything but the steps,

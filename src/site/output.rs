@@ -120,7 +120,10 @@ pub fn write_atomically<E: From<OutputError>>(
         }
         .into());
     }
-    if had_old {
+    // Only a real folder: when the output was a link, the link moved aside
+    // and its target (someone else's folder) must stay as it is.
+    let old_is_folder = std::fs::symlink_metadata(&old_out).is_ok_and(|m| m.is_dir());
+    if old_is_folder {
         remove_in_parallel(&old_out);
     }
     Ok(())

@@ -7,14 +7,11 @@ use crate::content::Guide;
 use crate::content::front_matter::file_span;
 use crate::diag::{Code, Finding};
 
-/// `frontmatter/duplicate-source`: reported at every guide after the first
-/// by file name, whatever order the guides come in.
+/// `frontmatter/duplicate-source`: reported at every guide after the first.
 pub fn duplicate_sources<'a>(guides: &[&'a Guide]) -> Vec<(&'a Guide, Finding)> {
-    let mut by_file = guides.to_vec();
-    by_file.sort_by(|a, b| a.file.cmp(&b.file));
     let mut first: HashMap<&str, &Guide> = HashMap::new();
     let mut findings = Vec::new();
-    for guide in by_file {
+    for &guide in guides {
         match first.get(guide.source()) {
             Some(original) => findings.push((
                 guide,

@@ -87,8 +87,13 @@ pub fn validate(
     diagnostics
 }
 
-/// The rules that compare guides with each other.
+/// The rules that compare guides with each other. They see the guides in
+/// file order whatever order they come in (build renders in index order),
+/// so that "the first" of two guides is the same for every command.
 pub fn site_diagnostics(config: &SiteConfig, pages: &[(&Guide, &GuideSummary)]) -> Vec<Diagnostic> {
+    let mut pages = pages.to_vec();
+    pages.sort_by(|a, b| a.0.file.cmp(&b.0.file));
+    let pages = pages.as_slice();
     let guides: Vec<&Guide> = pages.iter().map(|(g, _)| *g).collect();
     frontmatter::duplicate_sources(&guides)
         .into_iter()
