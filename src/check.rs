@@ -95,12 +95,11 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
         let config = &analysis.config;
         let mut findings = Vec::new();
         for (guide, reachables) in guides() {
-            findings.extend(
-                link_findings(&reachables.links, &report).map(|f| guide.diagnostic(f, config)),
-            );
-            findings.extend(
-                email_findings(&reachables.emails, &statuses).map(|f| guide.diagnostic(f, config)),
-            );
+            let links = findings_at(&reachables.links, |url| link_fault(url, &report));
+            let emails = findings_at(&reachables.emails, |address| {
+                email_fault(address, &statuses)
+            });
+            findings.extend(links.chain(emails).map(|f| guide.diagnostic(f, config)));
         }
         findings.retain(|d| d.severity != Severity::Allow);
         analysis.diagnostics.extend(validation);
@@ -177,30 +176,35 @@ fn is_external(dest: &str) -> bool {
     lower.starts_with("http://") || lower.starts_with("https://")
 }
 
-/// `link/unreachable`, `link/unverifiable` and `link/redirect` at every place
-/// of `links` whose URL failed.
-fn link_findings<'a>(
-    links: &'a [(String, Range<usize>)],
-    report: &'a links::Report,
+/// A finding at every place (a URL or an address, with its span) that
+/// `judge` finds fault with.
+fn findings_at<'a>(
+    places: &'a [(String, Range<usize>)],
+    judge: impl Fn(&str) -> Option<(Code, String)> + 'a,
 ) -> impl Iterator<Item = Finding> + 'a {
-    links.iter().filter_map(|(url, span)| {
-        let (code, message) = match report.outcomes.get(url.as_str())? {
-            Outcome::Unreachable(reason) => (
-                Code::LinkUnreachable,
-                format!("`{url}` is unreachable: {reason}"),
-            ),
-            Outcome::Unverifiable(reason) => (
-                Code::LinkUnverifiable,
-                format!("`{url}` could not be verified: {reason}"),
-            ),
-            Outcome::Redirected { to } => (
-                Code::LinkRedirect,
-                format!("`{url}` permanently redirects to `{to}`: link there directly"),
-            ),
-            _ => return None,
-        };
+    places.iter().filter_map(move |(place, span)| {
+        let (code, message) = judge(place)?;
         Some(Finding::new(code, span.clone(), message))
     })
+}
+
+/// `link/unreachable`, `link/unverifiable` or `link/redirect` for a URL.
+fn link_fault(url: &str, report: &links::Report) -> Option<(Code, String)> {
+    match report.outcomes.get(url)? {
+        Outcome::Unreachable(reason) => Some((
+            Code::LinkUnreachable,
+            format!("`{url}` is unreachable: {reason}"),
+        )),
+        Outcome::Unverifiable(reason) => Some((
+            Code::LinkUnverifiable,
+            format!("`{url}` could not be verified: {reason}"),
+        )),
+        Outcome::Redirected { to } => Some((
+            Code::LinkRedirect,
+            format!("`{url}` permanently redirects to `{to}`: link there directly"),
+        )),
+        _ => None,
+    }
 }
 
 fn domain_of(address: &str) -> String {
@@ -211,24 +215,17 @@ fn domain_of(address: &str) -> String {
         .to_lowercase()
 }
 
-/// `email/unreachable` and `email/unverifiable` at every place of `emails`
-/// whose domain takes no mail.
-fn email_findings<'a>(
-    emails: &'a [(String, Range<usize>)],
-    statuses: &'a DomainStatuses,
-) -> impl Iterator<Item = Finding> + 'a {
-    emails.iter().filter_map(|(address, span)| {
-        let (code, message) = match statuses.get(&domain_of(address))? {
-            DomainStatus::AcceptsMail => return None,
-            DomainStatus::Unreachable(reason) => (
-                Code::EmailUnreachable,
-                format!("mail to `{address}` cannot be delivered: {reason}"),
-            ),
-            DomainStatus::Unverifiable(reason) => (
-                Code::EmailUnverifiable,
-                format!("could not verify that `{address}` takes mail: {reason}"),
-            ),
-        };
-        Some(Finding::new(code, span.clone(), message))
-    })
+/// `email/unreachable` or `email/unverifiable` for an address.
+fn email_fault(address: &str, statuses: &DomainStatuses) -> Option<(Code, String)> {
+    match statuses.get(&domain_of(address))? {
+        DomainStatus::AcceptsMail => None,
+        DomainStatus::Unreachable(reason) => Some((
+            Code::EmailUnreachable,
+            format!("mail to `{address}` cannot be delivered: {reason}"),
+        )),
+        DomainStatus::Unverifiable(reason) => Some((
+            Code::EmailUnverifiable,
+            format!("could not verify that `{address}` takes mail: {reason}"),
+        )),
+    }
 }

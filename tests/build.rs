@@ -63,6 +63,19 @@ fn assert_no_leftovers(root: &Path) {
     );
 }
 
+/// `build` exits with `code`, names `needle` on stderr, and writes no dist/.
+#[track_caller]
+fn build_fails_naming(site: &SiteFixture, code: i32, needle: &str) {
+    let output = site.run(&["build"]);
+    assert_exit(&output, code);
+    assert!(
+        stderr(&output).contains(needle),
+        "stderr lacks {needle:?}: {}",
+        stderr(&output)
+    );
+    assert!(!site.path().join("dist").exists());
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
@@ -822,14 +835,7 @@ fn an_asset_that_would_overwrite_a_generated_page_is_refused() {
     let site = SiteFixture::new();
     site.guide("acme", STEPS)
         .file("content/acme/index.html", "<p>mine</p>");
-    let output = site.run(&["build"]);
-    assert_exit(&output, 2);
-    assert!(
-        stderr(&output).contains("content/acme/index.html"),
-        "{}",
-        stderr(&output)
-    );
-    assert!(!site.path().join("dist").exists());
+    build_fails_naming(&site, 2, "content/acme/index.html");
 }
 
 #[test]
@@ -994,17 +1000,9 @@ fn non_utf8_guide_exits_2_naming_file_line_and_column() {
     bytes.extend_from_slice(b"\xff\xfe and more.\n");
     let site = SiteFixture::new();
     site.file("content/x.md", bytes);
-    let output = site.run(&["build"]);
-    assert_exit(&output, 2);
     let line = prefix.matches('\n').count() + 1;
     let column = prefix.rsplit('\n').next().unwrap().chars().count() + 1;
-    let expected = format!("content/x.md:{line}:{column}");
-    assert!(
-        stderr(&output).contains(&expected),
-        "stderr lacks {expected}: {}",
-        stderr(&output)
-    );
-    assert!(!site.path().join("dist").exists());
+    build_fails_naming(&site, 2, &format!("content/x.md:{line}:{column}"));
 }
 
 #[test]
@@ -1014,14 +1012,7 @@ fn unreadable_guide_exits_2_naming_the_file() {
     let site = SiteFixture::new();
     site.guide("ok", STEPS);
     std::os::unix::fs::symlink("missing.md", site.path().join("content/x.md")).unwrap();
-    let output = site.run(&["build"]);
-    assert_exit(&output, 2);
-    assert!(
-        stderr(&output).contains("content/x.md"),
-        "stderr does not name the file: {}",
-        stderr(&output)
-    );
-    assert!(!site.path().join("dist").exists());
+    build_fails_naming(&site, 2, "content/x.md");
 }
 
 // ---------------------------------------------------------------- command line
@@ -1099,14 +1090,7 @@ fn guide_errors_are_reported_even_when_an_asset_is_refused() {
         &STEPS.replace("1. Open the **Members** page of your ad account.", "1."),
     )
     .file("content/static/x.css", "p {}");
-    let output = site.run(&["build"]);
-    assert_exit(&output, 1);
-    assert!(
-        stderr(&output).contains("steps/empty"),
-        "{}",
-        stderr(&output)
-    );
-    assert!(!site.path().join("dist").exists());
+    build_fails_naming(&site, 1, "steps/empty");
 }
 
 #[test]
