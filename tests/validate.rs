@@ -444,6 +444,25 @@ fn frontmatter_invalid_missing_required_key() {
 }
 
 #[test]
+fn frontmatter_invalid_blank_title_or_platform_at_the_value() {
+    for (from, to, needle) in [
+        ("title: Meta access", "title: \"\"", "\"\""),
+        ("title: Meta access", "title: '   '", "'   '"),
+        ("platform: Meta", "platform: \"\"", "\"\""),
+    ] {
+        let text = edit(&valid_guide(), from, to);
+        let report = assert_only_error(&text, "frontmatter/invalid", needle);
+        let key = to.split(':').next().unwrap();
+        assert!(
+            report.diagnostics[0]
+                .message
+                .contains(&format!("`{key}` is empty")),
+            "{report}"
+        );
+    }
+}
+
+#[test]
 fn frontmatter_missing_nested_key_is_located_at_its_mapping() {
     let text = edit(&valid_guide(), "  role: Analyst\n", "");
     let report = check_guide(&text);

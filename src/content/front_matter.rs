@@ -51,8 +51,8 @@ pub fn split(text: &str) -> Result<Split, SplitError> {
 #[serde(deny_unknown_fields)]
 pub struct FrontMatter {
     pub source: Spanned<String>,
-    pub title: String,
-    pub platform: String,
+    pub title: Spanned<String>,
+    pub platform: Spanned<String>,
     #[serde(default)]
     pub summary: String,
     #[serde(default)]

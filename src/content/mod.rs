@@ -243,6 +243,18 @@ fn parse_guide(file: String, stem: String, text: String, config: &SiteConfig) ->
             ),
         ));
     }
+    // Required means present and said: a blank title or platform would
+    // publish a page with an empty heading.
+    for (key, value) in [("title", &front.title), ("platform", &front.platform)] {
+        if value.value.trim().is_empty() {
+            let span = file_span(value, split.yaml.start);
+            return invalid(Finding::new(
+                Code::FrontmatterInvalid,
+                span,
+                format!("required key `{key}` is empty"),
+            ));
+        }
+    }
     Parsed::Guide(Box::new(Guide {
         file,
         stem,

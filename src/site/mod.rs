@@ -235,7 +235,7 @@ pub fn index_order(a: &Guide, b: &Guide) -> Ordering {
         (
             g.front.order.is_none(),
             g.front.order,
-            &g.front.title,
+            &g.front.title.value,
             g.source(),
         )
     }
@@ -323,8 +323,8 @@ fn describe<'a>(config: &'a SiteConfig, guide: &'a Guide) -> ManifestGuide<'a> {
     let source = guide.source();
     ManifestGuide {
         source,
-        title: &front.title,
-        platform: &front.platform,
+        title: &front.title.value,
+        platform: &front.platform.value,
         summary: &front.summary,
         order: front.order,
         url: format!("{}{source}/", config.base_url),
