@@ -1088,6 +1088,16 @@ fn text_placeholder() {
         check_guide(&text).assert_exactly(&[("text/placeholder", "warning", FILE, line, column)]);
     }
 
+    // In the front matter's names too, where the reader sees them first.
+    for (from, to) in [
+        ("title: Meta access", "title: Meta TBD access"),
+        ("platform: Meta", "platform: TBD"),
+    ] {
+        let text = edit(&valid_guide(), from, to);
+        let (line, column) = pos(&text, "TBD");
+        check_guide(&text).assert_exactly(&[("text/placeholder", "warning", FILE, line, column)]);
+    }
+
     // An ordinary word, and code.
     let text = with_body("Nothing more to do: no todo list. Search for `TODO`.\n\n```\nTODO\n```");
     check_guide(&text).assert_clean();

@@ -35,9 +35,15 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
     }
     // Values an author fills in (the scaffold leaves TODOs there too).
     let front = &guide.front;
+    let names = [&front.title, &front.platform];
     let access = front.access.iter().flat_map(|a| [&a.grantee, &a.role]);
     let portal = front.onboard.iter().map(|o| &o.portal);
-    for value in access.chain(&front.contacts).chain(portal) {
+    for value in names
+        .into_iter()
+        .chain(access)
+        .chain(&front.contacts)
+        .chain(portal)
+    {
         for m in PLACEHOLDER.find_iter(&value.value) {
             let start = file_span(value, guide.yaml_offset).start + m.start();
             findings.push(Finding::new(
