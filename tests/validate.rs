@@ -1088,6 +1088,12 @@ fn text_placeholder() {
         check_guide(&text).assert_exactly(&[("text/placeholder", "warning", FILE, line, column)]);
     }
 
+    // A marker spelled with an entity is one when the reader sees it, even
+    // though the guide's source holds no marker.
+    let text = with_body("Screenshots: &#84;BD.");
+    let report = check_guide(&text);
+    assert_eq!(report.codes(), ["text/placeholder"], "{report}");
+
     // In the front matter's names too, where the reader sees them first.
     for (from, to) in [
         ("title: Meta access", "title: Meta TBD access"),
