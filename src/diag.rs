@@ -174,6 +174,18 @@ impl Diagnostic {
             .end
             .clamp(finding.span.start, line_range.start + line_text.len())
             - line_range.start;
+        // A rule's span may end inside a character (a decoded value measured
+        // against its source): widen to whole characters rather than let the
+        // excerpt split one.
+        let len = line_text.len();
+        let floor = |i: usize| {
+            (0..=i.min(len))
+                .rev()
+                .find(|&j| line_text.is_char_boundary(j))
+        };
+        let ceil = |i: usize| (i.min(len)..=len).find(|&j| line_text.is_char_boundary(j));
+        let start = floor(start).unwrap_or(0);
+        let end = ceil(end.max(start)).unwrap_or(len);
         Diagnostic {
             code: finding.code,
             severity,
@@ -183,7 +195,7 @@ impl Diagnostic {
             message: finding.message,
             excerpt: Some(Excerpt {
                 text: line_text.to_string(),
-                range: start.min(line_text.len())..end.max(start).min(line_text.len()),
+                range: start..end,
             }),
         }
     }
@@ -238,6 +250,17 @@ impl LineIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_excerpt_never_splits_a_character() {
+        let text = "title: \"—TODO\"\n";
+        let index = LineIndex::new(text);
+        // 9..10 starts on the quote and ends inside the three-byte dash.
+        let finding = Finding::new(Code::TextPlaceholder, 9..10, "m");
+        let d = Diagnostic::locate(finding, Severity::Warn, "f", text, &index);
+        let excerpt = d.excerpt.expect("an excerpt");
+        assert_eq!(&excerpt.text[excerpt.range], "—");
+    }
 
     #[test]
     fn line_col_counts_characters_from_one() {

@@ -1091,6 +1091,9 @@ fn guide_errors_are_reported_even_when_an_asset_is_refused() {
     )
     .file("content/static/x.css", "p {}");
     build_fails_naming(&site, 1, "steps/empty");
+    // The asset alone is refused: the fixture tests what it says.
+    site.guide("acme", STEPS);
+    build_fails_naming(&site, 2, "content/static/x.css");
 }
 
 #[test]

@@ -460,6 +460,16 @@ fn frontmatter_invalid_blank_title_or_platform_at_the_value() {
             "{report}"
         );
     }
+    // An empty block scalar: at the end of its own line, not the next one.
+    let text = edit(&valid_guide(), "title: Meta access", "title: |");
+    let (line, column) = pos(&text, "title: |");
+    check_guide(&text).assert_exactly(&[(
+        "frontmatter/invalid",
+        "error",
+        FILE,
+        line,
+        column + "title: |".len(),
+    )]);
 }
 
 #[test]
@@ -533,6 +543,20 @@ fn frontmatter_duplicate_source() {
         &edit(&valid_guide(), "source: meta", "source: other"),
     );
     site.check().assert_clean();
+}
+
+#[test]
+fn a_link_into_the_first_of_two_guides_sharing_a_source_checks_its_ids() {
+    // Only the duplicate is an error; the link names an id the first has.
+    let site = Site::new();
+    site.guide("meta", &with_body("## Only in the first"));
+    site.guide("other", &valid_guide());
+    site.guide(
+        "linker",
+        &with_body("See [it](meta.md#only-in-the-first).")
+            .replace("source: meta", "source: linker"),
+    );
+    assert_eq!(site.check().codes(), ["frontmatter/duplicate-source"]);
 }
 
 // ---------------------------------------------------------------------------
@@ -1102,6 +1126,22 @@ fn text_placeholder() {
         let text = edit(&valid_guide(), from, to);
         let (line, column) = pos(&text, "TBD");
         check_guide(&text).assert_exactly(&[("text/placeholder", "warning", FILE, line, column)]);
+    }
+    // Quoted, the value differs from its source: the whole value is marked,
+    // and no offset lands inside a character.
+    for quoted in ["\"Meta TBD: access\"", "\"—TODO\"", "'Meta''s TBD'"] {
+        let text = edit(
+            &valid_guide(),
+            "title: Meta access",
+            &format!("title: {quoted}"),
+        );
+        let (line, column) = pos(&text, quoted);
+        check_guide(&text).assert_exactly(&[("text/placeholder", "warning", FILE, line, column)]);
+        // The rustc-style report draws the excerpt: it must not panic.
+        let site = Site::new();
+        site.guide("meta", &text);
+        let output = site.run(&["check", "--offline"]);
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
     }
 
     // An ordinary word, and code.

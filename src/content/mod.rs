@@ -247,7 +247,13 @@ fn parse_guide(file: String, stem: String, text: String, config: &SiteConfig) ->
     // publish a page with an empty heading.
     for (key, value) in [("title", &front.title), ("platform", &front.platform)] {
         if value.value.trim().is_empty() {
-            let span = file_span(value, split.yaml.start);
+            let mut span = file_span(value, split.yaml.start);
+            if span.is_empty() {
+                // An empty block scalar (`title: |`) sits where the next
+                // line starts: point at the end of its own line instead.
+                let end = text[..span.start].trim_end().len();
+                span = end..end;
+            }
             return invalid(Finding::new(
                 Code::FrontmatterInvalid,
                 span,

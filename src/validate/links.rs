@@ -90,10 +90,13 @@ pub fn cross_fragments(facts: &Facts, links: &SiteLinks) -> Vec<CrossFragment> {
 
 /// `link/anchor` for fragments into other guides: needs every guide's ids.
 pub fn cross_guide_anchors<'a>(pages: &[(&'a Guide, &GuideSummary)]) -> Vec<(&'a Guide, Finding)> {
-    let anchors: HashMap<&str, &[String]> = pages
-        .iter()
-        .map(|(g, s)| (g.source(), s.anchors.as_slice()))
-        .collect();
+    // The first guide of a source is the one it names (as for duplicates).
+    let mut anchors: HashMap<&str, &[String]> = HashMap::new();
+    for (guide, summary) in pages {
+        anchors
+            .entry(guide.source())
+            .or_insert(summary.anchors.as_slice());
+    }
     let mut findings = Vec::new();
     for (guide, summary) in pages {
         for cross in &summary.cross_fragments {
