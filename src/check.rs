@@ -52,10 +52,19 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
     }
     let (urls, url_batches) = mpsc::unbounded_channel();
     let (domains, asked_domains) = oneshot::channel();
+    let (abort, aborted) = oneshot::channel();
     let network_config = config.clone();
     let markdown = MarkdownRenderer::default();
     std::thread::scope(|scope| {
-        let network = scope.spawn(|| network(&network_config, options, url_batches, asked_domains));
+        let network = scope.spawn(|| {
+            network(
+                &network_config,
+                options,
+                url_batches,
+                asked_domains,
+                aborted,
+            )
+        });
         // Each guide's URLs go to the network as soon as it is read.
         let reachables = |guide: &Guide| {
             let reachables = Reachables::new(guide, &render::facts(guide, &markdown));
@@ -73,7 +82,9 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
         let (mut analysis, reachables) = match loaded {
             Ok(loaded) => loaded,
             Err(e) => {
+                // Requests of the guides read so far are of no use now.
                 drop(domains);
+                let _ = abort.send(());
                 let _ = network.join();
                 return Err(e);
             }
@@ -142,6 +153,7 @@ fn network(
     options: &CheckOptions,
     url_batches: mpsc::UnboundedReceiver<Vec<String>>,
     asked_domains: oneshot::Receiver<BTreeSet<String>>,
+    aborted: oneshot::Receiver<()>,
 ) -> Result<(links::Report, DomainStatuses), Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -162,7 +174,18 @@ fn network(
         }
     };
     let links = links::check(url_batches, &config.links, cache, &options.progress);
-    let (report, statuses) = runtime.block_on(async { tokio::join!(links, domains) });
+    let work = async { tokio::join!(links, domains) };
+    // Only an abort sent stops the work; a sender dropped unsent does not.
+    let finished = runtime.block_on(async {
+        tokio::select! {
+            done = work => Some(done),
+            Ok(()) = aborted => None,
+        }
+    });
+    let Some((report, statuses)) = finished else {
+        runtime.shutdown_background();
+        return Ok((links::Report::default(), DomainStatuses::new()));
+    };
     // Idle keep-alive connections need no goodbye: do not wait for them.
     runtime.shutdown_background();
     let mut report = report?;

@@ -420,3 +420,28 @@ fn online_check_still_runs_every_offline_rule() {
     assert_eq!(codes, ["steps/empty"], "{:?}", run.diagnostics);
     assert_eq!(server.counters.hits("/ok"), 1);
 }
+
+#[test]
+fn a_guide_that_cannot_be_read_stops_the_requests_of_the_others() {
+    // Without the stop, `check` would wait out every try of /slow (4 s each,
+    // timing out after 1 s, six tries) before reporting the unreadable file.
+    let server = Server::start();
+    let dir = site("  retries: 5\n", &[server.url("/slow")]);
+    std::fs::write(dir.path().join("content/zz.md"), b"---\n\xff\xfe\n").unwrap();
+    let started = std::time::Instant::now();
+    let output = assert_cmd::Command::cargo_bin("guidesite")
+        .unwrap()
+        .arg("--root")
+        .arg(dir.path())
+        .arg("check")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("content/zz.md"), "{stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}: the requests ran to the end",
+        started.elapsed()
+    );
+}
