@@ -5,30 +5,15 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Output;
 
 use common::{
-    CONTACTS, GRANTEE, PORTAL, ROLE, STEPS, SiteFixture, guide_text, line_of, without_line,
+    CONTACTS, GRANTEE, PORTAL, ROLE, STEPS, SiteFixture, assert_exit, guide_text, line_of, stderr,
+    without_line,
 };
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 // ---------------------------------------------------------------- helpers
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Asserts the exit code, showing stderr when it differs.
-#[track_caller]
-fn assert_exit(output: &Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "unexpected exit code; stderr:\n{}",
-        stderr(output)
-    );
-}
 
 /// Every file below `dir`: `/`-separated relative path → bytes.
 fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -63,9 +48,33 @@ fn assert_no_leftovers(root: &Path) {
     );
 }
 
+/// `build` exits with `code`, names `needle` on stderr, and leaves the
+/// earlier dist/ exactly as `before`, with no temporary folder beside it.
+#[track_caller]
+fn build_fails_leaving(
+    site: &SiteFixture,
+    before: &BTreeMap<String, Vec<u8>>,
+    code: i32,
+    needle: &str,
+) {
+    build_fails(site, code, needle);
+    assert!(
+        *before == snapshot(&site.path().join("dist")),
+        "dist/ changed after a failed build"
+    );
+    assert_no_leftovers(site.path());
+}
+
 /// `build` exits with `code`, names `needle` on stderr, and writes no dist/.
 #[track_caller]
 fn build_fails_naming(site: &SiteFixture, code: i32, needle: &str) {
+    build_fails(site, code, needle);
+    assert!(!site.path().join("dist").exists());
+}
+
+/// `build` exits with `code` and names `needle` on stderr.
+#[track_caller]
+fn build_fails(site: &SiteFixture, code: i32, needle: &str) {
     let output = site.run(&["build"]);
     assert_exit(&output, code);
     assert!(
@@ -73,7 +82,6 @@ fn build_fails_naming(site: &SiteFixture, code: i32, needle: &str) {
         "stderr lacks {needle:?}: {}",
         stderr(&output)
     );
-    assert!(!site.path().join("dist").exists());
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -672,18 +680,7 @@ fn failed_validation_leaves_the_previous_dist_untouched() {
     assert_exit(&site.run(&["build"]), 0);
     let before = snapshot(&site.path().join("dist"));
     site.guide_with("alpha", &[("platfrom", "Alpha")], STEPS);
-    let output = site.run(&["build"]);
-    assert_exit(&output, 1);
-    assert!(
-        stderr(&output).contains("content/alpha.md"),
-        "{}",
-        stderr(&output)
-    );
-    assert!(
-        before == snapshot(&site.path().join("dist")),
-        "dist/ changed after a failed build"
-    );
-    assert_no_leftovers(site.path());
+    build_fails_leaving(&site, &before, 1, "content/alpha.md");
 }
 
 #[test]
@@ -695,18 +692,7 @@ fn theme_template_errors_exit_2_and_leave_the_previous_dist_untouched() {
     // (after the staging directory exists).
     for template in ["{{ broken", "<p>{{ guide.no_such_field.deeper }}</p>"] {
         site.file("themes/default/templates/embed.html", template);
-        let output = site.run(&["build"]);
-        assert_exit(&output, 2);
-        assert!(
-            stderr(&output).contains("embed.html"),
-            "the error does not name the template: {}",
-            stderr(&output)
-        );
-        assert!(
-            before == snapshot(&site.path().join("dist")),
-            "dist/ changed after {template:?}"
-        );
-        assert_no_leftovers(site.path());
+        build_fails_leaving(&site, &before, 2, "embed.html");
     }
 }
 

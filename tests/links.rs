@@ -429,15 +429,17 @@ fn a_guide_that_cannot_be_read_stops_the_requests_of_the_others() {
     let dir = site("  retries: 5\n", &[server.url("/slow")]);
     std::fs::write(dir.path().join("content/zz.md"), b"---\n\xff\xfe\n").unwrap();
     let started = std::time::Instant::now();
-    let output = assert_cmd::Command::cargo_bin("guidesite")
-        .unwrap()
-        .arg("--root")
-        .arg(dir.path())
-        .arg("check")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let output = common::checked(
+        assert_cmd::Command::cargo_bin("guidesite")
+            .unwrap()
+            .arg("--root")
+            .arg(dir.path())
+            .arg("check")
+            .output()
+            .unwrap(),
+    );
+    common::assert_exit(&output, 2);
+    let stderr = common::stderr(&output);
     assert!(stderr.contains("content/zz.md"), "{stderr}");
     assert!(
         started.elapsed() < Duration::from_secs(3),

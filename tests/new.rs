@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::SiteFixture;
+use common::{SiteFixture, assert_exit, stderr};
 use serde_json::Value;
 
 fn check_json(site: &SiteFixture) -> (i32, Vec<Value>) {
@@ -14,12 +14,7 @@ fn check_json(site: &SiteFixture) -> (i32, Vec<Value>) {
 #[test]
 fn scaffold_points_at_each_placeholder_and_passes_once_filled() {
     let site = SiteFixture::new();
-    let output = site
-        .command()
-        .args(["new", "meta", "--platform", "Meta"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0));
+    assert_exit(&site.run(&["new", "meta", "--platform", "Meta"]), 0);
     let text = site.read("content/meta.md");
     assert!(text.starts_with(
         "---\nsource: meta\ntitle: Meta API and Access Integration\nplatform: Meta\n"
@@ -73,35 +68,24 @@ fn scaffold_points_at_each_placeholder_and_passes_once_filled() {
     site.file("content/meta.md", &filled);
     let (code, diagnostics) = check_json(&site);
     assert_eq!((code, diagnostics.len()), (0, 0), "{diagnostics:?}");
-    assert!(
-        site.command()
-            .arg("build")
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
+    assert_exit(&site.run(&["build"]), 0);
 }
 
 #[test]
 fn new_refuses_to_overwrite_or_take_a_bad_id() {
     let site = SiteFixture::new();
     site.file("content/meta.md", "my own guide");
-    let output = site.command().args(["new", "meta"]).output().unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("already exists"));
+    let output = site.run(&["new", "meta"]);
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("already exists"));
     assert_eq!(site.read("content/meta.md"), "my own guide");
 
     for bad in ["Meta", "-meta", "meta/x", "me ta"] {
-        let output = site.command().args(["new", "--", bad]).output().unwrap();
-        assert_eq!(output.status.code(), Some(2), "{bad}");
-        assert!(
-            String::from_utf8_lossy(&output.stderr).contains("invalid source id"),
-            "{bad}"
-        );
+        let output = site.run(&["new", "--", bad]);
+        assert_exit(&output, 2);
+        assert!(stderr(&output).contains("invalid source id"), "{bad}");
     }
-    let output = site.command().args(["new", "google-ads"]).output().unwrap();
-    assert_eq!(output.status.code(), Some(0));
+    assert_exit(&site.run(&["new", "google-ads"]), 0);
     assert!(
         site.read("content/google-ads.md")
             .contains("platform: Google Ads\n")

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
-use common::{STEPS, SiteFixture};
+use common::{STEPS, SiteFixture, assert_exit};
 
 /// The whole wait allowed for a change to show (the budget).
 const WITHIN: Duration = Duration::from_secs(2);
@@ -288,14 +288,7 @@ fn paths_that_escape_the_site_are_refused() {
 fn build_output_never_carries_the_reload_script() {
     let site = SiteFixture::new();
     site.guide("acme", STEPS);
-    assert!(
-        site.command()
-            .arg("build")
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
+    assert_exit(&site.run(&["build"]), 0);
     for file in [
         "dist/index.html",
         "dist/acme/index.html",

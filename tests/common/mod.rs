@@ -155,6 +155,22 @@ impl SiteFixture {
     }
 }
 
+/// What a run printed on stderr.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts the exit code, showing stderr when it differs.
+#[track_caller]
+pub fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "unexpected exit code; stderr:\n{}",
+        stderr(output)
+    );
+}
+
 /// Fails the test if the process panicked; returns the output otherwise.
 pub fn checked(output: Output) -> Output {
     let stderr = String::from_utf8_lossy(&output.stderr);
