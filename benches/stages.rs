@@ -21,6 +21,7 @@ use guidesite::build::{BuildOptions, build};
 use guidesite::config::SiteConfig;
 use guidesite::content;
 use guidesite::render::{self, MarkdownRenderer, SiteLinks};
+use guidesite::site::output::{DirSink, Sink};
 use rayon::prelude::*;
 
 // The binary's allocator, or the build would not be the one users run.
@@ -119,16 +120,10 @@ fn stages(n: usize, root: &Path, scratch: &Path) -> String {
     let write = median(|| {
         round += 1;
         let out = scratch.join(format!("write-{round}"));
+        let sink = DirSink::new(out);
         outputs.par_iter().for_each(|(path, bytes)| {
-            // As DirSink does: folders only when a write finds none.
-            let target = out.join(path);
-            match std::fs::write(&target, bytes) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    std::fs::create_dir_all(target.parent().expect("below out")).expect("folder");
-                    std::fs::write(&target, bytes).expect("writable");
-                }
-                written => written.expect("writable"),
-            }
+            sink.write(&path.to_string_lossy(), bytes)
+                .expect("writable");
         });
     });
     let ms = |d: Duration| format!("{:.0}", d.as_secs_f64() * 1000.0);

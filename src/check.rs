@@ -42,7 +42,7 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
     let config = SiteConfig::load(&options.root)?;
     if options.offline {
         let (mut analysis, _) = Analysis::load(&options.root, config, |_| ())?;
-        let mut validation = analysis.validate();
+        let mut validation = analysis.validate(&MarkdownRenderer::default());
         analysis.diagnostics.append(&mut validation);
         validate::sort(&mut analysis.diagnostics);
         return Ok(CheckReport {
@@ -101,7 +101,7 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
             drop(domains);
         }
         // The network is mostly waiting: let it wait while the CPU validates.
-        let validation = analysis.validate();
+        let validation = analysis.validate(&markdown);
         let (report, statuses) = network.join().expect("the network checks never panic")?;
         let config = &analysis.config;
         let mut findings = Vec::new();

@@ -82,12 +82,11 @@ impl Analysis {
     /// extracted, validated and dropped in one task: kept for 10,000 guides
     /// they were a quarter of a gigabyte, and faulting that memory in cost
     /// more than extracting the facts.
-    pub fn validate(&self) -> Vec<Diagnostic> {
+    pub fn validate(&self, markdown: &MarkdownRenderer) -> Vec<Diagnostic> {
         let content = &self.content;
-        let markdown = MarkdownRenderer::default();
         let links = SiteLinks::new(&self.config.base_url, &content.guides, &content.assets);
         validate::validate(&self.config, &content.guides, &links, |guide| {
-            render::facts(guide, &markdown)
+            render::facts(guide, markdown)
         })
     }
 }

@@ -1,5 +1,6 @@
 //! `text/placeholder`: words an author leaves meaning "not done yet".
 
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -40,18 +41,12 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
         if verbatim && !body_may_hold {
             continue;
         }
-        for m in PLACEHOLDER.find_iter(run.text(&guide.text)) {
-            let span = if verbatim {
-                run.span.start + m.start()..run.span.start + m.end()
-            } else {
-                run.span.clone()
-            };
-            findings.push(Finding::new(
-                Code::TextPlaceholder,
-                span,
-                format!("placeholder `{}` left in the text", m.as_str()),
-            ));
-        }
+        findings.extend(placeholders(
+            run.text(&guide.text),
+            &run.span,
+            verbatim,
+            "the text",
+        ));
     }
     // Values an author fills in (the scaffold leaves TODOs there too).
     let front = &guide.front;
@@ -68,18 +63,30 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
         // Offsets inside the value are exact only when it is written plain:
         // a quoted or escaped value differs from its source.
         let plain = guide.text.get(span.clone()) == Some(value.value.as_str());
-        for m in PLACEHOLDER.find_iter(&value.value) {
-            let at = if plain {
-                span.start + m.start()..span.start + m.end()
-            } else {
-                span.clone()
-            };
-            findings.push(Finding::new(
-                Code::TextPlaceholder,
-                at,
-                format!("placeholder `{}` left in the front matter", m.as_str()),
-            ));
-        }
+        findings.extend(placeholders(&value.value, &span, plain, "the front matter"));
     }
     findings
+}
+
+/// A finding at each placeholder in `text`, which stands at `span` of the
+/// file: at the match itself when `text` is that source verbatim, else at the
+/// whole span (offsets into a decoded text do not fall on the file's).
+fn placeholders<'a>(
+    text: &'a str,
+    span: &'a Range<usize>,
+    verbatim: bool,
+    place: &'a str,
+) -> impl Iterator<Item = Finding> + 'a {
+    PLACEHOLDER.find_iter(text).map(move |m| {
+        let at = if verbatim {
+            span.start + m.start()..span.start + m.end()
+        } else {
+            span.clone()
+        };
+        Finding::new(
+            Code::TextPlaceholder,
+            at,
+            format!("placeholder `{}` left in {place}", m.as_str()),
+        )
+    })
 }
