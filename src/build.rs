@@ -164,7 +164,7 @@ fn safe_output_dir(root: &Path, out: &Path) -> Result<PathBuf, Error> {
             .map(|mut d| d.next().is_none())
             .unwrap_or(false)
     };
-    if path.is_dir() && !path.join("manifest.json").is_file() && !is_empty() {
+    if path.is_dir() && !path.join(site::MANIFEST).is_file() && !is_empty() {
         return refuse("it is not empty and holds no earlier build (no manifest.json)");
     }
     Ok(path)

@@ -15,7 +15,7 @@ use crate::content::{self, Guide, Parsed};
 use crate::diag::{Code, Diagnostic, Finding, LineIndex, Severity};
 use crate::render::{self, MarkdownRenderer, Rendered, SiteLinks};
 use crate::site::manifest::Entry;
-use crate::site::{GuideOutput, Page, SiteRenderer, Theme, index_order};
+use crate::site::{self, GuideOutput, Page, SiteRenderer, Theme, index_order};
 use crate::validate::{self, GuideSummary, SiteFacts};
 
 /// Bytes of one served file, shared with in-flight responses.
@@ -87,7 +87,7 @@ impl Workspace {
 
     /// A served file by its path under the site root (`tiktok/index.html`).
     pub fn file(&mut self, path: &str) -> Option<Bytes> {
-        if self.listings_stale && is_listing(path) {
+        if self.listings_stale && site::is_listing(path) {
             self.render_listings();
         }
         self.files.get(path).cloned()
@@ -187,7 +187,7 @@ impl Workspace {
             Ok(files) => {
                 let json =
                     write_manifest(&renderer, &entries).expect("writing to memory never fails");
-                self.files.insert("manifest.json".into(), Bytes::from(json));
+                self.files.insert(site::MANIFEST.into(), Bytes::from(json));
                 self.files
                     .extend(files.into_iter().map(|(p, b)| (p, Bytes::from(b))));
                 self.listings_stale = false;
@@ -203,13 +203,6 @@ fn write_manifest(renderer: &SiteRenderer, entries: &[&Entry]) -> std::io::Resul
         manifest.push(entry)?;
     }
     manifest.finish()
-}
-
-fn is_listing(path: &str) -> bool {
-    matches!(
-        path,
-        "index.html" | "404.html" | "sitemap.xml" | "manifest.json" | "manifest.schema.json"
-    )
 }
 
 fn load_sources(root: &Path) -> Result<Sources, String> {

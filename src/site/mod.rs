@@ -30,6 +30,18 @@ pub use templates::{Theme, ThemeError};
 /// The path of the stylesheet that styles pages and embeds.
 pub const STYLESHEET: &str = "static/guidesite.css";
 
+/// What the portal reads, and its JSON Schema.
+pub const MANIFEST: &str = "manifest.json";
+pub const MANIFEST_SCHEMA: &str = "manifest.schema.json";
+
+/// The pages that list every guide, each rendered by its own template.
+const LISTING_TEMPLATES: [&str; 3] = ["index.html", "404.html", "sitemap.xml"];
+
+/// Whether an output file lists every guide (`serve` renders those when asked).
+pub fn is_listing(path: &str) -> bool {
+    LISTING_TEMPLATES.contains(&path) || path == MANIFEST || path == MANIFEST_SCHEMA
+}
+
 /// A guide ready to publish: its source and its rendering.
 pub struct Page<'a> {
     pub guide: &'a Guide,
@@ -180,12 +192,12 @@ impl<'a> SiteRenderer<'a> {
         let views: Vec<GuideView> = described.iter().map(GuideView::from).collect();
         let context = self.context([("guides", template_value(&views)?)]);
         let mut files = Vec::with_capacity(4);
-        for template in ["index.html", "404.html", "sitemap.xml"] {
+        for template in LISTING_TEMPLATES {
             let html = self.theme.render(template, &context)?;
             files.push((template.to_string(), html.into_bytes()));
         }
         files.push((
-            "manifest.schema.json".to_string(),
+            MANIFEST_SCHEMA.to_string(),
             manifest::schema_json().into_bytes(),
         ));
         Ok(files)
@@ -270,12 +282,12 @@ pub fn write_site<'c, T: Send>(
     let mut guides: Vec<&Guide> = content.guides.iter().collect();
     guides.sort_by(|a, b| index_order(a, b));
     let manifest_error = |source| SiteError::Write {
-        path: "manifest.json".into(),
+        path: MANIFEST.into(),
         source,
     };
     let pages = || {
         let mut manifest = sink
-            .create("manifest.json")
+            .create(MANIFEST)
             .and_then(|file| renderer.manifest(file))
             .map_err(manifest_error)?;
         let mut inspections = Vec::with_capacity(guides.len());
