@@ -126,8 +126,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     })
 }
 
-/// `root.join(out)`, unless replacing it could destroy the site's sources or
-/// anything that is not an earlier build (the swap deletes the old folder).
+/// `root.join(out)`, unless it is or holds the site's sources. Whether an
+/// existing folder there may be replaced is decided by the output stage,
+/// under its lock.
 fn safe_output_dir(root: &Path, out: &Path) -> Result<PathBuf, Error> {
     ensure_root(root)?;
     let root = std::path::absolute(root).map_err(|_| Error::Root(root.to_path_buf()))?;
@@ -158,14 +159,6 @@ fn safe_output_dir(root: &Path, out: &Path) -> Result<PathBuf, Error> {
     }
     if path.exists() && !path.is_dir() {
         return refuse("it is not a folder");
-    }
-    let is_empty = || {
-        std::fs::read_dir(&path)
-            .map(|mut d| d.next().is_none())
-            .unwrap_or(false)
-    };
-    if path.is_dir() && !path.join(site::MANIFEST).is_file() && !is_empty() {
-        return refuse("it is not empty and holds no earlier build (no manifest.json)");
     }
     Ok(path)
 }

@@ -71,6 +71,7 @@ codes! {
     LinkInsecure = "link/insecure", Warn;
     FormInvalid = "form/invalid", Error;
     TextPlaceholder = "text/placeholder", Warn;
+    ContentOutsideRoot = "content/outside-root", Error;
 }
 
 impl fmt::Display for Code {

@@ -16,6 +16,7 @@ pub mod render;
 pub mod scaffold;
 pub mod serve;
 pub mod site;
+pub mod site_root;
 pub mod validate;
 mod yaml;
 

@@ -1235,3 +1235,74 @@ fn a_guide_that_is_a_symlink_is_built() {
     assert_exit(&site.run(&["build"]), 0);
     assert!(site.path().join("dist/beta/index.html").is_file());
 }
+
+#[test]
+#[cfg(unix)]
+fn files_and_links_leading_outside_the_site_are_refused_and_never_published() {
+    use std::os::unix::fs::symlink;
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS)
+        .file("shared/ok.png", "inside the site");
+    let elsewhere = site.tmp().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("secret.png"), "SECRET-OUTSIDE").unwrap();
+    let content = site.path().join("content");
+    std::fs::create_dir(content.join("acme")).unwrap();
+    symlink("/etc/passwd", content.join("acme/passwd.png")).unwrap();
+    symlink("/proc/self/environ", content.join("environ.md")).unwrap();
+    symlink(&elsewhere, content.join("acme/elsewhere")).unwrap();
+    // Links that stay inside the site keep working.
+    symlink("../../shared/ok.png", content.join("acme/inside.png")).unwrap();
+    symlink(site.path().join("shared"), content.join("linked")).unwrap();
+
+    let run = common::check_json(site.path(), &["--offline"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let refused: Vec<(&str, &str)> = run
+        .diagnostics
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap(), d["file"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            ("content/outside-root", "content/acme/elsewhere"),
+            ("content/outside-root", "content/acme/passwd.png"),
+            ("content/outside-root", "content/environ.md"),
+        ]
+    );
+    build_fails_naming(&site, 1, "content/outside-root");
+
+    // Allowed, the build goes on without them: nothing outside is published.
+    site.site_yaml("lints:\n  content/outside-root: allow\n");
+    assert_exit(&site.run(&["build"]), 0);
+    let published = snapshot(&site.path().join("dist"));
+    assert_eq!(published["acme/inside.png"], b"inside the site");
+    assert_eq!(published["linked/ok.png"], b"inside the site");
+    for (path, bytes) in &published {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(
+            !text.contains("SECRET-OUTSIDE") && !text.contains("root:x:0:0"),
+            "{path} holds a file from outside the site"
+        );
+    }
+    assert!(
+        !published
+            .keys()
+            .any(|p| p.contains("passwd") || p.contains("elsewhere"))
+    );
+}
+
+#[test]
+#[cfg(unix)]
+fn a_theme_file_leading_outside_the_site_stops_the_build() {
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS)
+        .file("themes/default/static/site.css", "p {}");
+    std::os::unix::fs::symlink(
+        "/etc/passwd",
+        site.path().join("themes/default/static/leak.css"),
+    )
+    .unwrap();
+    build_fails_naming(&site, 2, "themes/default/static/leak.css");
+    assert!(!site.path().join("dist").exists());
+}

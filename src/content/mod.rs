@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use crate::config::SiteConfig;
 use crate::diag::{Code, Diagnostic, Finding, LineIndex};
+use crate::site_root::{SiteRoot, Visit, WalkError};
 use front_matter::{FrontMatter, SplitError, file_span};
 
 /// One guide whose front matter parsed.
@@ -53,6 +54,15 @@ pub struct Content {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl From<WalkError> for LoadError {
+    fn from(e: WalkError) -> Self {
+        LoadError::Io {
+            path: e.path,
+            source: e.source,
+        }
+    }
+}
+
 /// A content file that could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -86,41 +96,27 @@ pub fn load_with<T: Send>(
     if !content_dir.is_dir() {
         return Ok((Content::default(), Vec::new()));
     }
+    let site_root = SiteRoot::new(root).map_err(|source| LoadError::Io {
+        path: root.to_path_buf(),
+        source,
+    })?;
     let mut guide_paths = Vec::new();
     let mut assets = BTreeSet::new();
-    // Symlinks are followed: a linked guide is a guide, and a dangling link
-    // is an error naming it rather than a silently missing page.
-    for entry in walkdir::WalkDir::new(&content_dir)
-        .min_depth(1)
-        .follow_links(true)
-        .sort_by_file_name()
-    {
-        let entry = entry.map_err(|e| LoadError::Io {
-            path: e.path().unwrap_or(&content_dir).to_path_buf(),
-            source: e
-                .into_io_error()
-                .unwrap_or_else(|| std::io::Error::other("filesystem loop")),
-        })?;
-        // Links were followed, so a symlink left here points nowhere.
-        if entry.file_type().is_symlink() {
-            return Err(LoadError::Io {
-                path: entry.into_path(),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::NotFound,
-                    "symbolic link to a missing file",
-                ),
-            });
+    let mut outside = Vec::new();
+    site_root.walk(&content_dir, |visit| {
+        match visit {
+            Visit::File { path, depth } => {
+                let relative = relative_slash_path(&content_dir, path);
+                if depth == 1 && relative.ends_with(".md") {
+                    guide_paths.push(path.to_path_buf());
+                } else if depth > 1 {
+                    assets.insert(relative);
+                }
+            }
+            Visit::Outside { path } => outside.push(outside_root(root, path, config)),
         }
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let relative = relative_slash_path(&content_dir, entry.path());
-        if entry.depth() == 1 && relative.ends_with(".md") {
-            guide_paths.push(entry.into_path());
-        } else if entry.depth() > 1 {
-            assets.insert(relative);
-        }
-    }
+        Ok::<_, LoadError>(())
+    })?;
 
     let parsed: Vec<Result<(Parsed, Option<T>), LoadError>> = guide_paths
         .par_iter()
@@ -135,6 +131,7 @@ pub fn load_with<T: Send>(
         .collect();
     let mut content = Content {
         assets,
+        diagnostics: outside,
         ..Content::default()
     };
     let mut results = Vec::new();
@@ -149,6 +146,27 @@ pub fn load_with<T: Send>(
         }
     }
     Ok((content, results))
+}
+
+/// The error for a file or link under `content/` that resolves outside the
+/// site root; it is neither read nor published.
+fn outside_root(root: &Path, path: &Path, config: &SiteConfig) -> Diagnostic {
+    let file = relative_slash_path(root, path);
+    let target = std::fs::read_link(path).unwrap_or_else(|_| path.to_path_buf());
+    let finding = Finding::new(
+        Code::ContentOutsideRoot,
+        0..0,
+        format!(
+            "`{file}` leads outside the site root (to {target:?}): it is not read or published; \
+             copy what it should show into the site instead"
+        ),
+    );
+    let severity = config.severity(Code::ContentOutsideRoot);
+    Diagnostic {
+        // No line of it is read, so there is none to show.
+        excerpt: None,
+        ..Diagnostic::locate(finding, severity, &file, "", &LineIndex::new(""))
+    }
 }
 
 /// `path` relative to `base`, `/`-separated whatever the platform.

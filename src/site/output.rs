@@ -57,87 +57,219 @@ impl Sink for DirSink {
     }
 }
 
+/// The file every build leaves at the root of its output: a folder holding
+/// it is an earlier build, which the next build may replace whole.
+pub const BUILD_MARKER: &str = ".guidesite-build";
+const MARKER_TEXT: &str =
+    "Written by `guidesite build`; the next build replaces this folder whole.\n";
+
 /// Why the output directory could not be replaced.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write {}: {source}", path.display())]
-pub struct OutputError {
-    pub path: PathBuf,
-    pub source: std::io::Error,
+pub enum OutputError {
+    #[error("cannot write {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "another guidesite build is writing to {} right now: run this one again when it has finished",
+        .0.display()
+    )]
+    Busy(PathBuf),
+    #[error(
+        "refusing to build into {}: it is not empty and is not an earlier guidesite build \
+         (no {BUILD_MARKER} file); choose another --out, or empty it yourself",
+        .0.display()
+    )]
+    NotABuild(PathBuf),
 }
 
-/// Runs `render` against a fresh temporary sibling of `out`, then swaps it in.
-/// On any error the temporary directory is removed and `out` is untouched.
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + use<> {
+    let path = path.to_path_buf();
+    move |source| OutputError::Io { path, source }
+}
+
+/// Runs `render` against a fresh staging sibling of `out`, then swaps it in.
+///
+/// `out` is replaced only when it is missing, empty, or an earlier build
+/// (it holds [`BUILD_MARKER`]); anything else is refused untouched. One build
+/// at a time writes beside `out` (a lock on its parent folder, which the
+/// kernel releases when a build dies), and it first removes the staging
+/// folders that killed builds left. On Linux the swap is one atomic
+/// exchange, so a build killed at any instant leaves `out` holding the
+/// complete old or the complete new site. On any error the staging folder
+/// is removed and `out` is untouched.
 pub fn write_atomically<E: From<OutputError>>(
     out: &Path,
     render: impl FnOnce(&DirSink) -> Result<(), E>,
 ) -> Result<(), E> {
-    let io_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| OutputError { path, source }
-    };
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&parent).map_err(io_err(&parent))?;
+    std::fs::create_dir_all(&parent).map_err(io_error(&parent))?;
+    let _lock = lock_parent(&parent, out)?;
     let name = out
         .file_name()
         .map_or("dist".into(), |n| n.to_string_lossy().into_owned());
-    let staging = tempfile::Builder::new()
-        .prefix(&format!(".{name}.new-"))
-        .tempdir_in(&parent)
-        .map_err(io_err(&parent))?;
-    render(&DirSink::new(staging.path()))?;
+    let prefix = format!(".{name}.new-");
+    remove_stale_staging(&parent, &prefix);
+    ensure_replaceable(out)?;
 
-    // Move the old output aside rather than deleting it first, so that the
-    // window without an output directory is two renames long.
-    let old = tempfile::Builder::new()
-        .prefix(&format!(".{name}.old-"))
+    let staging = tempfile::Builder::new()
+        .prefix(&prefix)
         .tempdir_in(&parent)
-        .map_err(io_err(&parent))?;
-    let old_out = old.path().join("out");
-    let had_old = out.exists();
-    if had_old {
-        std::fs::rename(out, &old_out).map_err(io_err(out))?;
-    }
-    let staged = staging.keep();
+        .map_err(io_error(&parent))?;
+    // The marker comes first, so a staging folder a killed build left is
+    // recognisable as ours whatever it holds by then.
+    std::fs::write(staging.path().join(BUILD_MARKER), MARKER_TEXT)
+        .map_err(io_error(staging.path()))?;
+    render(&DirSink::new(staging.path()))?;
     // Temporary directories are private (0700); published output is not.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(0o755))
-            .map_err(io_err(&staged))?;
+        std::fs::set_permissions(staging.path(), std::fs::Permissions::from_mode(0o755))
+            .map_err(io_error(staging.path()))?;
     }
-    if let Err(source) = std::fs::rename(&staged, out) {
-        if had_old {
-            // Put the previous output back; the new one stays for inspection.
-            let _ = std::fs::rename(&old_out, out);
+    let staged = staging.keep();
+    match swap_in(&staged, out) {
+        // The previous output, if any, now sits at a staging name: deleted
+        // here, or by the next build when this one dies first.
+        Ok(previous) => previous.iter().for_each(|p| remove_previous(p)),
+        Err(e) => {
+            remove_previous(&staged);
+            return Err(e.into());
         }
-        let _ = std::fs::remove_dir_all(&staged);
-        return Err(OutputError {
-            path: out.to_path_buf(),
-            source,
-        }
-        .into());
-    }
-    // Only a real folder: when the output was a link, the link moved aside
-    // and its target (someone else's folder) must stay as it is.
-    let old_is_folder = std::fs::symlink_metadata(&old_out).is_ok_and(|m| m.is_dir());
-    if old_is_folder {
-        remove_in_parallel(&old_out);
     }
     Ok(())
 }
 
-/// Deletes the previous output, its top-level entries in parallel: a site of
-/// 10,000 guides is 20,000 files, and deleting them one by one took a third
-/// of a rebuild. Best effort, as the `TempDir` holding it cleans up the rest.
-fn remove_in_parallel(dir: &Path) {
-    use rayon::prelude::*;
-    let Ok(entries) = std::fs::read_dir(dir) else {
+/// Takes the lock that one build at a time holds on the output's parent.
+/// Held through the returned handle; released when it drops or the process
+/// dies, so a killed build never blocks the next one.
+fn lock_parent(parent: &Path, out: &Path) -> Result<std::fs::File, OutputError> {
+    let handle = std::fs::File::open(parent).map_err(io_error(parent))?;
+    match handle.try_lock() {
+        Ok(()) => Ok(handle),
+        Err(std::fs::TryLockError::WouldBlock) => Err(OutputError::Busy(out.to_path_buf())),
+        Err(std::fs::TryLockError::Error(source)) => Err(OutputError::Io {
+            path: parent.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Refuses an existing `out` that is neither empty nor an earlier build.
+fn ensure_replaceable(out: &Path) -> Result<(), OutputError> {
+    let Ok(meta) = std::fs::symlink_metadata(out) else {
+        return Ok(());
+    };
+    // A link to a folder is judged by that folder; only the link is replaced.
+    let is_dir = meta.is_dir() || (meta.is_symlink() && out.is_dir());
+    if is_dir && (is_build(out) || is_empty_dir(out)) {
+        Ok(())
+    } else {
+        Err(OutputError::NotABuild(out.to_path_buf()))
+    }
+}
+
+fn is_build(dir: &Path) -> bool {
+    dir.join(BUILD_MARKER).is_file()
+}
+
+fn is_empty_dir(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())
+}
+
+/// Removes the staging folders (`.dist.new-XXXXXX`) that killed builds left
+/// beside the output: only those that are empty, links, or carry the marker,
+/// so nothing guidesite did not write is touched. Called under the lock, so
+/// no running build's staging folder is among them.
+fn remove_stale_staging(parent: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
         return;
     };
-    let entries: Vec<_> = entries.flatten().collect();
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(prefix) {
+            continue;
+        }
+        let path = entry.path();
+        match entry.file_type() {
+            Ok(kind) if kind.is_symlink() => {
+                let _ = std::fs::remove_file(&path);
+            }
+            Ok(kind) if kind.is_dir() && (is_build(&path) || is_empty_dir(&path)) => {
+                remove_previous(&path);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Puts `staged` at `out`, and says where the previous output went. Where
+/// the kernel can, the two are exchanged in one step; elsewhere the previous
+/// output is first renamed aside, a window of one rename without `out`.
+fn swap_in(staged: &Path, out: &Path) -> Result<Option<PathBuf>, OutputError> {
+    if std::fs::symlink_metadata(out).is_err() {
+        std::fs::rename(staged, out).map_err(io_error(out))?;
+        return Ok(None);
+    }
+    if exchange(staged, out).map_err(io_error(out))? {
+        return Ok(Some(staged.to_path_buf()));
+    }
+    let mut aside = staged.as_os_str().to_owned();
+    aside.push("-old");
+    let aside = PathBuf::from(aside);
+    std::fs::rename(out, &aside).map_err(io_error(out))?;
+    if let Err(source) = std::fs::rename(staged, out) {
+        let _ = std::fs::rename(&aside, out);
+        return Err(OutputError::Io {
+            path: out.to_path_buf(),
+            source,
+        });
+    }
+    Ok(Some(aside))
+}
+
+/// Exchanges two paths atomically (`renameat2(RENAME_EXCHANGE)`); `false`
+/// where the file system or kernel cannot.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<bool> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+        Ok(()) => Ok(true),
+        Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<bool> {
+    Ok(false)
+}
+
+/// Deletes a previous output or a stale staging folder: a link is only
+/// unlinked; a folder's entries go in parallel (a site of 10,000 guides is
+/// 20,000 files, and deleting them one by one took a third of a rebuild),
+/// the marker last, so a build killed halfway leaves a folder the next build
+/// still recognises as its own to finish deleting.
+fn remove_previous(path: &Path) {
+    use rayon::prelude::*;
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return;
+    };
+    if !meta.is_dir() {
+        let _ = std::fs::remove_file(path);
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return;
+    };
+    let entries: Vec<_> = entries
+        .flatten()
+        .filter(|e| e.file_name() != BUILD_MARKER)
+        .collect();
     entries.par_iter().for_each(|entry| {
         let path = entry.path();
         let _ = match entry.file_type() {
@@ -145,4 +277,25 @@ fn remove_in_parallel(dir: &Path) {
             _ => std::fs::remove_file(path),
         };
     });
+    let _ = std::fs::remove_file(path.join(BUILD_MARKER));
+    let _ = std::fs::remove_dir(path);
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    /// The swap's atomicity rests on the exchange: a silent fall back to two
+    /// renames would reopen the window without an output folder.
+    #[test]
+    fn the_swap_exchanges_in_one_step_on_linux() {
+        let dir = tempfile::tempdir().unwrap();
+        let (staged, out) = (dir.path().join(".dist.new-x"), dir.path().join("dist"));
+        std::fs::create_dir(&staged).unwrap();
+        std::fs::create_dir(&out).unwrap();
+        std::fs::write(staged.join("new"), "").unwrap();
+        std::fs::write(out.join("old"), "").unwrap();
+        assert!(exchange(&staged, &out).unwrap(), "no RENAME_EXCHANGE here");
+        assert!(out.join("new").is_file() && staged.join("old").is_file());
+    }
 }

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use tera::{Context, Tera, Value};
 
+use crate::site_root::{SiteRoot, Visit, WalkError};
+
 macro_rules! builtin {
     ($kind:literal, $($name:literal),* $(,)?) => {
         &[$(($name, include_str!(concat!("../../themes/default/", $kind, "/", $name))),)*]
@@ -37,6 +39,8 @@ pub enum ThemeError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{} leads outside the site root: a theme is read from inside it only", .0.display())]
+    OutsideRoot(PathBuf),
     #[error("template error: {0}")]
     Template(String),
 }
@@ -61,7 +65,11 @@ impl Theme {
             .collect();
         let dir = root.join("themes").join(name);
         if dir.is_dir() {
-            read_tree(&dir.join("templates"), |rel, bytes| {
+            let root = SiteRoot::new(root).map_err(|source| ThemeError::Io {
+                path: root.to_path_buf(),
+                source,
+            })?;
+            read_tree(&root, &dir.join("templates"), |rel, bytes| {
                 let text = String::from_utf8(bytes).map_err(|e| ThemeError::Io {
                     path: dir.join("templates").join(rel),
                     source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
@@ -69,7 +77,7 @@ impl Theme {
                 templates.insert(rel.to_string(), text);
                 Ok(())
             })?;
-            read_tree(&dir.join("static"), |rel, bytes| {
+            read_tree(&root, &dir.join("static"), |rel, bytes| {
                 static_files.insert(rel.to_string(), bytes);
                 Ok(())
             })?;
@@ -112,26 +120,27 @@ fn error_chain(err: &dyn std::error::Error) -> String {
 
 /// Calls `f` with each file's `/`-separated path below `dir` and its bytes.
 fn read_tree(
+    root: &SiteRoot,
     dir: &Path,
     mut f: impl FnMut(&str, Vec<u8>) -> Result<(), ThemeError>,
 ) -> Result<(), ThemeError> {
-    if !dir.is_dir() {
-        return Ok(());
-    }
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.map_err(|e| ThemeError::Io {
-            path: dir.to_path_buf(),
-            source: e.into(),
-        })?;
-        if !entry.file_type().is_file() {
-            continue;
+    root.walk(dir, |visit| match visit {
+        Visit::File { path, .. } => {
+            let bytes = std::fs::read(path).map_err(|source| ThemeError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            f(&crate::content::relative_slash_path(dir, path), bytes)
         }
-        let rel = crate::content::relative_slash_path(dir, entry.path());
-        let bytes = std::fs::read(entry.path()).map_err(|source| ThemeError::Io {
-            path: entry.path().to_path_buf(),
-            source,
-        })?;
-        f(&rel, bytes)?;
+        Visit::Outside { path } => Err(ThemeError::OutsideRoot(path.to_path_buf())),
+    })
+}
+
+impl From<WalkError> for ThemeError {
+    fn from(e: WalkError) -> Self {
+        ThemeError::Io {
+            path: e.path,
+            source: e.source,
+        }
     }
-    Ok(())
 }

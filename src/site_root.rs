@@ -1,0 +1,155 @@
+//! The site root as the boundary of everything guidesite reads: a file or
+//! link under `content/` or `themes/` that resolves outside it is never read,
+//! so a pull request cannot publish `/etc/passwd` through a symlink.
+
+use std::path::{Path, PathBuf};
+
+/// A site root, resolved once (links and `..` followed).
+#[derive(Debug, Clone)]
+pub struct SiteRoot {
+    real: PathBuf,
+}
+
+/// What a walk below the root meets.
+pub enum Visit<'a> {
+    /// A regular file (possibly through links that stay inside the root),
+    /// and its depth below the walked folder (1 for its own entries).
+    File { path: &'a Path, depth: usize },
+    /// A link, or a folder reached through one, that resolves outside the
+    /// root: not read, not descended into.
+    Outside { path: &'a Path },
+}
+
+/// Why a walk stopped.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read {}: {source}", path.display())]
+pub struct WalkError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+impl SiteRoot {
+    pub fn new(root: &Path) -> std::io::Result<SiteRoot> {
+        Ok(SiteRoot {
+            real: root.canonicalize()?,
+        })
+    }
+
+    /// Whether `path` exists and resolves to a place inside the root.
+    pub fn contains(&self, path: &Path) -> bool {
+        path.canonicalize().is_ok_and(|p| p.starts_with(&self.real))
+    }
+
+    /// Visits every file below `dir` in file-name order, following links
+    /// that stay inside the root. Only links cost a lookup: whatever is
+    /// reached without one is inside the root when `dir` is.
+    pub fn walk<E: From<WalkError>>(
+        &self,
+        dir: &Path,
+        mut visit: impl FnMut(Visit) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if !dir.is_dir() {
+            return Ok(());
+        }
+        if !self.contains(dir) {
+            return visit(Visit::Outside { path: dir });
+        }
+        let mut entries = walkdir::WalkDir::new(dir)
+            .min_depth(1)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter();
+        while let Some(entry) = entries.next() {
+            let entry = match entry {
+                Ok(entry) => entry,
+                // A link to a folder above it (`content/tmp` → `/tmp`) is
+                // seen as a loop before it can be judged as a link.
+                Err(e)
+                    if e.loop_ancestor().is_some() && !self.contains(e.path().unwrap_or(dir)) =>
+                {
+                    visit(Visit::Outside {
+                        path: e.path().unwrap_or(dir),
+                    })?;
+                    continue;
+                }
+                Err(e) => {
+                    return Err(WalkError {
+                        path: e.path().unwrap_or(dir).to_path_buf(),
+                        source: e
+                            .into_io_error()
+                            .unwrap_or_else(|| std::io::Error::other("filesystem loop")),
+                    }
+                    .into());
+                }
+            };
+            // Links were followed, so a link still seen as one points nowhere:
+            // an error naming it rather than a silently missing page.
+            if entry.file_type().is_symlink() {
+                return Err(WalkError {
+                    path: entry.into_path(),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "symbolic link to a missing file",
+                    ),
+                }
+                .into());
+            }
+            if entry.path_is_symlink() && !self.contains(entry.path()) {
+                if entry.file_type().is_dir() {
+                    entries.skip_current_dir();
+                }
+                visit(Visit::Outside { path: entry.path() })?;
+                continue;
+            }
+            if entry.file_type().is_file() {
+                visit(Visit::File {
+                    path: entry.path(),
+                    depth: entry.depth(),
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn links_inside_are_followed_and_links_outside_are_not() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), "s").unwrap();
+        let site = tempfile::tempdir().unwrap();
+        let content = site.path().join("content");
+        std::fs::create_dir_all(content.join("a")).unwrap();
+        std::fs::write(content.join("a/shot.png"), "p").unwrap();
+        symlink(content.join("a"), content.join("b")).unwrap();
+        symlink(outside.path(), content.join("c")).unwrap();
+        symlink(outside.path().join("secret"), content.join("d.md")).unwrap();
+        symlink("/proc/self/environ", content.join("e.md")).unwrap();
+
+        let root = SiteRoot::new(site.path()).unwrap();
+        let (mut files, mut refused) = (Vec::new(), Vec::new());
+        root.walk(&content, |visit| {
+            match visit {
+                Visit::File { path, .. } => {
+                    files.push(path.strip_prefix(&content).unwrap().to_owned())
+                }
+                Visit::Outside { path } => {
+                    refused.push(path.strip_prefix(&content).unwrap().to_owned())
+                }
+            }
+            Ok::<_, WalkError>(())
+        })
+        .unwrap();
+        let names = |v: Vec<PathBuf>| {
+            v.into_iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(files), ["a/shot.png", "b/shot.png"]);
+        assert_eq!(names(refused), ["c", "d.md", "e.md"]);
+    }
+}
