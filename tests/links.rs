@@ -129,6 +129,15 @@ fn app(counters: Shared) -> Router {
             }),
         )
         .route(
+            "/to-localhost",
+            get(|headers: HeaderMap| async move {
+                let host = headers[header::HOST].to_str().unwrap();
+                let port = host.rsplit(':').next().unwrap();
+                let location = format!("http://localhost:{port}/ok");
+                (StatusCode::FOUND, [(header::LOCATION, location)])
+            }),
+        )
+        .route(
             "/late/{n}",
             get(|| async {
                 tokio::time::sleep(Duration::from_millis(200)).await;
@@ -523,4 +532,16 @@ fn a_slow_host_that_answers_is_not_given_up() {
     for n in 0..60 {
         assert_eq!(server.counters.hits(&format!("/late/{n}")), 1);
     }
+}
+
+#[test]
+fn redirects_between_non_public_addresses_are_followed() {
+    // Only a public origin may not lead into a private network; the test
+    // servers, and intranet sites, are not public.
+    let server = Server::start();
+    let urls = vec![server.url("/found"), server.url("/to-localhost")];
+    let dir = site("", &urls);
+    let run = check(&dir, &[]);
+    assert_eq!(run.code, 0, "{:?}", run.diagnostics);
+    assert_eq!(server.counters.hits("/ok"), 2);
 }

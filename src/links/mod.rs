@@ -2,11 +2,13 @@
 //! with bounded concurrency overall and per host, retries decided in one
 //! place ([`status`]), and successes cached between runs ([`cache`]).
 
+pub mod address;
 pub mod cache;
 pub mod host;
 pub mod status;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -383,14 +385,10 @@ impl Checker {
             if status.is_redirection()
                 && let Some(location) = response.headers().get(header::LOCATION)
             {
-                let Some(next) = location
-                    .to_str()
-                    .ok()
-                    .and_then(|l| reqwest::Url::parse(&current).ok()?.join(l).ok())
-                else {
-                    return Attempt::Done(Outcome::Unreachable(format!(
-                        "HTTP {status} with an invalid Location"
-                    )));
+                let peer = response.remote_addr().map(|a| a.ip());
+                let next = match redirect_target(&current, peer, status, location) {
+                    Ok(next) => next,
+                    Err(outcome) => return Attempt::Done(outcome),
                 };
                 permanent |= matches!(
                     status,
@@ -435,6 +433,29 @@ impl Checker {
     }
 }
 
+/// Where a redirect from `current`, sent by `peer`, leads; or why it is not
+/// followed, decided before anything is sent there.
+fn redirect_target(
+    current: &str,
+    peer: Option<IpAddr>,
+    status: StatusCode,
+    location: &header::HeaderValue,
+) -> Result<reqwest::Url, Outcome> {
+    let from = reqwest::Url::parse(current).ok();
+    let Some((from, next)) = from.and_then(|from| {
+        let next = from.join(location.to_str().ok()?).ok()?;
+        Some((from, next))
+    }) else {
+        return Err(Outcome::Unreachable(format!(
+            "HTTP {status} with an invalid Location"
+        )));
+    };
+    match address::refuse_redirect(peer, &from, &next) {
+        Some(reason) => Err(Outcome::Unreachable(reason)),
+        None => Ok(next),
+    }
+}
+
 /// A refused answer that is really a bot wall: Cloudflare's header, or a
 /// captcha / "Just a moment" page.
 async fn is_challenge(response: reqwest::Response) -> bool {
@@ -466,4 +487,52 @@ async fn is_challenge(response: reqwest::Response) -> bool {
     ]
     .iter()
     .any(|marker| text.contains(marker))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_redirect_into_a_private_network_is_refused_before_any_request() {
+        // A pure decision on the Location: nothing is connected to.
+        let public = Some("93.184.216.34".parse().unwrap());
+        let location = header::HeaderValue::from_static("http://10.0.0.1/admin");
+        let refused = redirect_target(
+            "https://docs.vendor.test/",
+            public,
+            StatusCode::FOUND,
+            &location,
+        );
+        assert_eq!(
+            refused,
+            Err(Outcome::Unreachable(
+                "redirect to http://10.0.0.1/admin not followed: 10.0.0.1 is a private address, \
+                 where a public site may not send the checker"
+                    .into()
+            ))
+        );
+        let loopback = Some("127.0.0.1".parse().unwrap());
+        let followed = redirect_target(
+            "http://127.0.0.1:1/a",
+            loopback,
+            StatusCode::FOUND,
+            &location,
+        );
+        assert_eq!(
+            followed.map(String::from),
+            Ok("http://10.0.0.1/admin".to_string())
+        );
+        let relative = header::HeaderValue::from_static("/next");
+        let followed = redirect_target(
+            "https://docs.vendor.test/a",
+            public,
+            StatusCode::FOUND,
+            &relative,
+        );
+        assert_eq!(
+            followed.map(String::from),
+            Ok("https://docs.vendor.test/next".to_string())
+        );
+    }
 }
