@@ -1,6 +1,8 @@
 //! The network half of `check`: every distinct external URL requested once,
 //! with bounded concurrency overall and per host, retries decided in one
-//! place ([`status`]), and successes cached between runs ([`cache`]).
+//! place ([`status`]), and successes cached between runs ([`cache`]). A host
+//! that never answers is given up after its first links ([`host`]), and no
+//! redirect leads from a public address into a private one ([`address`]).
 
 pub mod address;
 pub mod cache;
@@ -117,7 +119,10 @@ pub async fn check(
         while let Ok(batch) = batches.try_recv() {
             admit(batch, &mut report, &mut queues);
         }
-        progress.inc(queues.give_up_silent_hosts(&mut untried) as u64);
+        let given_up = queues.give_up_silent_hosts(&mut untried);
+        if given_up > 0 {
+            progress.inc(given_up as u64);
+        }
         if queues.is_empty() {
             match batches.recv().await {
                 Some(batch) => admit(batch, &mut report, &mut queues),
