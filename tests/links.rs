@@ -129,6 +129,22 @@ fn app(counters: Shared) -> Router {
             }),
         )
         .route(
+            "/to-localhost",
+            get(|headers: HeaderMap| async move {
+                let host = headers[header::HOST].to_str().unwrap();
+                let port = host.rsplit(':').next().unwrap();
+                let location = format!("http://localhost:{port}/ok");
+                (StatusCode::FOUND, [(header::LOCATION, location)])
+            }),
+        )
+        .route(
+            "/late/{n}",
+            get(|| async {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                "ok"
+            }),
+        )
+        .route(
             "/busy/{n}",
             get(|| async {
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -446,4 +462,86 @@ fn a_guide_that_cannot_be_read_stops_the_requests_of_the_others() {
         "took {:?}: the requests ran to the end",
         started.elapsed()
     );
+}
+
+/// A host on 127.0.0.1 that accepts connections and never answers: each
+/// connection is held open, unread, until the test ends.
+fn silent_host() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    addr
+}
+
+#[test]
+fn a_host_that_never_answers_is_given_up_after_its_first_links() {
+    let addr = silent_host();
+    let urls: Vec<String> = (0..40).map(|n| format!("http://{addr}/page/{n}")).collect();
+    let dir = site("  retries: 1\n", &urls);
+    let started = std::time::Instant::now();
+    let run = check(&dir, &[]);
+    let took = started.elapsed();
+    assert_eq!(run.code, 1);
+    // Trying all 40, four at a time, two tries of 1 s each: about 22 s.
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+
+    let found: Vec<_> = urls.iter().map(|url| about(&run, url)).collect();
+    let untried = found
+        .iter()
+        .filter(|f| f.len() == 1 && f[0].2.contains("not tried"))
+        .count();
+    assert!(untried >= 30, "most are not tried: {found:?}");
+    for (url, found) in urls.iter().zip(&found) {
+        assert_eq!(found.len(), 1, "{url}: {found:?}");
+        let (code, severity, message) = found[0];
+        assert_eq!((code, severity), ("link/unreachable", "error"), "{message}");
+        if message.contains("not tried") {
+            assert!(message.contains("host did not answer"), "{message}");
+            let others = format!("; {} other links on it not tried", untried - 1);
+            assert!(message.ends_with(&others), "{message}");
+        } else {
+            assert!(message.contains("timed out after 1 s"), "{message}");
+        }
+    }
+    assert!(run.stderr.contains("links: 40 checked"), "{}", run.stderr);
+}
+
+#[test]
+fn a_slow_host_that_answers_is_not_given_up() {
+    let server = Server::start();
+    // Two pages that never answer in time come first, so they time out
+    // before the rest are done: the host answered the others meanwhile.
+    let mut urls = vec![server.url("/slow?first"), server.url("/slow?second")];
+    urls.extend((0..60).map(|n| server.url(&format!("/late/{n}"))));
+    let dir = site("  retries: 1\n", &urls);
+    let run = check(&dir, &[]);
+    assert_eq!(run.code, 1);
+    for url in &urls[..2] {
+        let found = about(&run, url);
+        assert_eq!(found.len(), 1, "{url}: {found:?}");
+        assert!(found[0].2.contains("timed out after 1 s"), "{found:?}");
+    }
+    for url in &urls[2..] {
+        assert_eq!(about(&run, url), vec![], "{url} answers within the timeout");
+    }
+    for n in 0..60 {
+        assert_eq!(server.counters.hits(&format!("/late/{n}")), 1);
+    }
+}
+
+#[test]
+fn redirects_between_non_public_addresses_are_followed() {
+    // Only a public origin may not lead into a private network; the test
+    // servers, and intranet sites, are not public.
+    let server = Server::start();
+    let urls = vec![server.url("/found"), server.url("/to-localhost")];
+    let dir = site("", &urls);
+    let run = check(&dir, &[]);
+    assert_eq!(run.code, 0, "{:?}", run.diagnostics);
+    assert_eq!(server.counters.hits("/ok"), 2);
 }

@@ -1,11 +1,16 @@
 //! The network half of `check`: every distinct external URL requested once,
 //! with bounded concurrency overall and per host, retries decided in one
-//! place ([`status`]), and successes cached between runs ([`cache`]).
+//! place ([`status`]), and successes cached between runs ([`cache`]). A host
+//! that never answers is given up after its first links ([`host`]), and no
+//! redirect leads from a public address into a private one ([`address`]).
 
+pub mod address;
 pub mod cache;
+pub mod host;
 pub mod status;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -15,7 +20,10 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::LinkConfig;
 use cache::LinkCache;
-use status::{Attempt, Outcome, classify_error, classify_status, parse_retry_after};
+use host::Host;
+use status::{
+    Attempt, Outcome, classify_error, classify_status, parse_retry_after, untried_on_silent_host,
+};
 
 /// Redirects followed before giving up.
 const MAX_REDIRECTS: usize = 10;
@@ -93,8 +101,8 @@ pub async fn check(
                 report.outcomes.insert(url, Outcome::Cached);
             } else {
                 progress.inc_length(1);
-                let semaphore = checker.host_semaphore(&host_key(&url));
-                queues.push(url, semaphore);
+                let host = checker.host(&host_key(&url));
+                queues.push(url, host);
             }
         }
     };
@@ -104,10 +112,16 @@ pub async fn check(
     // it picks a host that has room, so a busy host never blocks the others.
     let finished = Arc::new(tokio::sync::Notify::new());
     let mut tasks = Vec::new();
+    // By host key, the links given up untried because their host is silent.
+    let mut untried = BTreeMap::new();
     let mut open = true;
     loop {
         while let Ok(batch) = batches.try_recv() {
             admit(batch, &mut report, &mut queues);
+        }
+        let given_up = queues.give_up_silent_hosts(&mut untried);
+        if given_up > 0 {
+            progress.inc(given_up as u64);
         }
         if queues.is_empty() {
             match batches.recv().await {
@@ -138,7 +152,9 @@ pub async fn check(
         let finished = Arc::clone(&finished);
         let progress = progress.clone();
         tasks.push(tokio::spawn(async move {
-            let outcome = checker.check(&url, &host, Some((slot, host_slot))).await;
+            // A host found silent is noted before `finished` wakes the
+            // dispatcher, so its queue is given up before it picks again.
+            let outcome = checker.check(&url, &host, (slot, host_slot)).await;
             finished.notify_one();
             progress.inc(1);
             (url, outcome)
@@ -161,6 +177,14 @@ pub async fn check(
         }
         report.outcomes.insert(url, outcome);
     }
+    for urls in untried.into_values() {
+        let outcome = untried_on_silent_host(urls.len() - 1, checker.timeout);
+        report.stats.checked += urls.len();
+        report.stats.failed += urls.len();
+        for url in urls {
+            report.outcomes.insert(url, outcome.clone());
+        }
+    }
     progress.finish_and_clear();
     if let Some(warning) = cache.as_ref().and_then(LinkCache::save) {
         report.warnings.push(warning);
@@ -173,7 +197,7 @@ pub async fn check(
 struct HostQueue {
     urls: VecDeque<String>,
     total: usize,
-    semaphore: Arc<Semaphore>,
+    host: Arc<Host>,
 }
 
 impl HostQueue {
@@ -201,34 +225,49 @@ impl HostQueues {
         self.by_host.values().all(|q| q.urls.is_empty())
     }
 
-    fn push(&mut self, url: String, semaphore: Arc<Semaphore>) {
+    fn push(&mut self, url: String, host: Arc<Host>) {
         let queue = self
             .by_host
             .entry(host_key(&url))
             .or_insert_with(|| HostQueue {
                 urls: VecDeque::new(),
                 total: 0,
-                semaphore,
+                host,
             });
         self.queued.insert(url.clone());
         queue.urls.push_back(url);
         queue.total += 1;
     }
 
+    /// Moves the waiting URLs of every silent host into `untried`, by host
+    /// key; returns how many there were.
+    fn give_up_silent_hosts(&mut self, untried: &mut BTreeMap<String, Vec<String>>) -> usize {
+        let mut given_up = 0;
+        for (key, queue) in &mut self.by_host {
+            if !queue.urls.is_empty() && queue.host.is_silent() {
+                given_up += queue.urls.len();
+                untried
+                    .entry(key.clone())
+                    .or_default()
+                    .extend(queue.urls.drain(..));
+            }
+        }
+        given_up
+    }
+
     /// The next URL of the least advanced host that has room, with that
-    /// host's slot taken.
-    fn next(&mut self) -> Option<(String, Arc<Semaphore>, OwnedSemaphorePermit)> {
+    /// host's slot taken. A host gone silent since the last
+    /// [`give_up_silent_hosts`](Self::give_up_silent_hosts) is passed over.
+    fn next(&mut self) -> Option<(String, Arc<Host>, OwnedSemaphorePermit)> {
         let queue = self
             .by_host
             .values_mut()
-            .filter(|q| !q.urls.is_empty() && q.semaphore.available_permits() > 0)
+            .filter(|q| {
+                !q.urls.is_empty() && q.host.slots.available_permits() > 0 && !q.host.is_silent()
+            })
             .min_by(|a, b| a.progress().total_cmp(&b.progress()))?;
-        let permit = Arc::clone(&queue.semaphore).try_acquire_owned().ok()?;
-        Some((
-            queue.urls.pop_front()?,
-            Arc::clone(&queue.semaphore),
-            permit,
-        ))
+        let permit = Arc::clone(&queue.host.slots).try_acquire_owned().ok()?;
+        Some((queue.urls.pop_front()?, Arc::clone(&queue.host), permit))
     }
 }
 
@@ -239,8 +278,8 @@ type Slots = (OwnedSemaphorePermit, OwnedSemaphorePermit);
 struct Checker {
     client: Client,
     overall: Arc<Semaphore>,
-    /// One semaphore per host, made when the host's first URL arrives.
-    per_host: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Made when the host's first URL arrives.
+    hosts: std::sync::Mutex<HashMap<String, Arc<Host>>>,
     per_host_limit: usize,
     timeout: Duration,
     retries: u32,
@@ -278,7 +317,7 @@ impl Checker {
         Ok(Checker {
             client,
             overall: Arc::new(Semaphore::new(config.concurrency.max(1))),
-            per_host: Default::default(),
+            hosts: Default::default(),
             per_host_limit,
             timeout,
             retries: config.retries,
@@ -287,72 +326,74 @@ impl Checker {
         })
     }
 
-    fn host_semaphore(&self, host: &str) -> Arc<Semaphore> {
-        let mut hosts = self.per_host.lock().expect("never poisoned");
-        let semaphore = hosts
-            .entry(host.to_string())
-            .or_insert_with(|| Arc::new(Semaphore::new(self.per_host_limit)));
-        Arc::clone(semaphore)
+    fn host(&self, key: &str) -> Arc<Host> {
+        let mut hosts = self.hosts.lock().expect("never poisoned");
+        let host = hosts
+            .entry(key.to_string())
+            .or_insert_with(|| Host::new(self.per_host_limit));
+        Arc::clone(host)
     }
 
     /// Tries, and retries as [`status`] decides, with exponential backoff.
-    /// The first try uses the slots the dispatcher reserved.
-    async fn check(&self, url: &str, host: &Semaphore, mut first: Option<Slots>) -> Outcome {
+    /// The first try uses the slots the dispatcher reserved. A link whose
+    /// last try timed out counts towards its host going silent; one waiting
+    /// to retry when its host goes silent ends with its last failure.
+    async fn check(&self, url: &str, host: &Host, first: Slots) -> Outcome {
+        let mut result = self.follow(url, host).await;
+        drop(first);
         let mut backoff = BACKOFF_START;
-        let mut attempt = 0;
+        let mut retries_left = self.retries;
         loop {
-            let result = match first.take() {
-                Some(slots) => {
-                    let result = self.follow(url).await;
-                    drop(slots);
-                    result
-                }
-                None => self.attempt(url, host).await,
-            };
-            match result {
+            let (after, last) = match result {
                 Attempt::Done(outcome) => return outcome,
-                Attempt::Retry { last, .. } if attempt >= self.retries => return last,
-                Attempt::Retry { after, .. } => {
-                    let wait = after.map_or(backoff, |a| a.min(self.retry_after_max));
-                    tokio::time::sleep(wait).await;
-                    backoff *= 2;
-                    attempt += 1;
+                Attempt::Retry { after, last } => (after, last),
+                Attempt::TimedOut { last } => {
+                    if retries_left == 0 {
+                        host.link_timed_out();
+                    }
+                    (None, last)
                 }
+            };
+            if retries_left == 0 {
+                return last;
             }
+            retries_left -= 1;
+            tokio::time::sleep(after.map_or(backoff, |a| a.min(self.retry_after_max))).await;
+            backoff *= 2;
+            // Permits are held only while requests are in flight, not while
+            // waiting to retry. The host permit comes first so that a retry
+            // queued behind a busy host never holds one of the overall slots.
+            let _host = host.slots.acquire().await.expect("never closed");
+            let _slot = self.overall.acquire().await.expect("never closed");
+            if host.is_silent() {
+                return last;
+            }
+            result = self.follow(url, host).await;
         }
     }
 
-    /// A retry: permits are held only while requests are in flight, not while
-    /// waiting to retry. The host permit comes first so that a retry queued
-    /// behind a busy host never holds one of the overall slots.
-    async fn attempt(&self, url: &str, host: &Semaphore) -> Attempt {
-        let _host = host.acquire().await.expect("never closed");
-        let _slot = self.overall.acquire().await.expect("never closed");
-        self.follow(url).await
-    }
-
     /// Follows redirects by hand to tell permanent ones from temporary ones.
-    async fn follow(&self, url: &str) -> Attempt {
+    /// Any response tells `host` (the link's own) that it answers.
+    async fn follow(&self, url: &str, host: &Host) -> Attempt {
         let mut current = url.to_string();
         let mut permanent = false;
         let mut seen = vec![current.clone()];
         for _ in 0..=MAX_REDIRECTS {
             let response = match self.request(&current).await {
-                Ok(response) => response,
+                Ok(response) => {
+                    host.answered();
+                    response
+                }
                 Err(err) => return classify_error(&err, self.timeout),
             };
             let status = response.status();
             if status.is_redirection()
                 && let Some(location) = response.headers().get(header::LOCATION)
             {
-                let Some(next) = location
-                    .to_str()
-                    .ok()
-                    .and_then(|l| reqwest::Url::parse(&current).ok()?.join(l).ok())
-                else {
-                    return Attempt::Done(Outcome::Unreachable(format!(
-                        "HTTP {status} with an invalid Location"
-                    )));
+                let peer = response.remote_addr().map(|a| a.ip());
+                let next = match redirect_target(&current, peer, status, location) {
+                    Ok(next) => next,
+                    Err(outcome) => return Attempt::Done(outcome),
                 };
                 permanent |= matches!(
                     status,
@@ -397,6 +438,29 @@ impl Checker {
     }
 }
 
+/// Where a redirect from `current`, sent by `peer`, leads; or why it is not
+/// followed, decided before anything is sent there.
+fn redirect_target(
+    current: &str,
+    peer: Option<IpAddr>,
+    status: StatusCode,
+    location: &header::HeaderValue,
+) -> Result<reqwest::Url, Outcome> {
+    let from = reqwest::Url::parse(current).ok();
+    let Some((from, next)) = from.and_then(|from| {
+        let next = from.join(location.to_str().ok()?).ok()?;
+        Some((from, next))
+    }) else {
+        return Err(Outcome::Unreachable(format!(
+            "HTTP {status} with an invalid Location"
+        )));
+    };
+    match address::refuse_redirect(peer, &from, &next) {
+        Some(reason) => Err(Outcome::Unreachable(reason)),
+        None => Ok(next),
+    }
+}
+
 /// A refused answer that is really a bot wall: Cloudflare's header, or a
 /// captcha / "Just a moment" page.
 async fn is_challenge(response: reqwest::Response) -> bool {
@@ -428,4 +492,52 @@ async fn is_challenge(response: reqwest::Response) -> bool {
     ]
     .iter()
     .any(|marker| text.contains(marker))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_redirect_into_a_private_network_is_refused_before_any_request() {
+        // A pure decision on the Location: nothing is connected to.
+        let public = Some("93.184.216.34".parse().unwrap());
+        let location = header::HeaderValue::from_static("http://10.0.0.1/admin");
+        let refused = redirect_target(
+            "https://docs.vendor.test/",
+            public,
+            StatusCode::FOUND,
+            &location,
+        );
+        assert_eq!(
+            refused,
+            Err(Outcome::Unreachable(
+                "redirect to http://10.0.0.1/admin not followed: 10.0.0.1 is a private address, \
+                 where a public site may not send the checker"
+                    .into()
+            ))
+        );
+        let loopback = Some("127.0.0.1".parse().unwrap());
+        let followed = redirect_target(
+            "http://127.0.0.1:1/a",
+            loopback,
+            StatusCode::FOUND,
+            &location,
+        );
+        assert_eq!(
+            followed.map(String::from),
+            Ok("http://10.0.0.1/admin".to_string())
+        );
+        let relative = header::HeaderValue::from_static("/next");
+        let followed = redirect_target(
+            "https://docs.vendor.test/a",
+            public,
+            StatusCode::FOUND,
+            &relative,
+        );
+        assert_eq!(
+            followed.map(String::from),
+            Ok("https://docs.vendor.test/next".to_string())
+        );
+    }
 }

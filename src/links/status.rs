@@ -39,6 +39,11 @@ pub enum Attempt {
         after: Option<Duration>,
         last: Outcome,
     },
+    /// No answer within the timeout: worth another try like `Retry`, and a
+    /// sign that the host may not answer at all ([`super::host::Host`]).
+    TimedOut {
+        last: Outcome,
+    },
 }
 
 /// Classifies a final (non-redirect) response.
@@ -90,7 +95,11 @@ pub fn classify_status(
 /// Classifies a transport failure: timeouts and connection errors are retried.
 pub fn classify_error(err: &reqwest::Error, timeout: Duration) -> Attempt {
     let reason = describe_error(err, timeout);
-    if err.is_timeout() || err.is_connect() {
+    if err.is_timeout() {
+        Attempt::TimedOut {
+            last: Outcome::Unreachable(reason),
+        }
+    } else if err.is_connect() {
         Attempt::Retry {
             after: None,
             last: Outcome::Unreachable(reason),
@@ -127,6 +136,21 @@ fn describe_error(err: &reqwest::Error, timeout: Duration) -> String {
     } else {
         innermost(err)
     }
+}
+
+/// A link given up untried because its host never answered, like `others`
+/// more links on it.
+pub fn untried_on_silent_host(others: usize, timeout: Duration) -> Outcome {
+    let mut reason = format!(
+        "host did not answer (its first links timed out after {} s on every try), so this link was not tried",
+        timeout.as_secs_f32()
+    );
+    match others {
+        0 => {}
+        1 => reason.push_str("; 1 other link on it not tried"),
+        _ => reason.push_str(&format!("; {others} other links on it not tried")),
+    }
+    Outcome::Unreachable(reason)
 }
 
 fn innermost(err: &reqwest::Error) -> String {
