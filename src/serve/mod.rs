@@ -2,6 +2,7 @@
 //! reload and the current diagnostics shown over every page. Never writes
 //! to disk, so `dist/` is never touched.
 
+mod listen;
 pub mod watch;
 pub mod workspace;
 
@@ -23,6 +24,7 @@ use tokio::sync::broadcast;
 use tokio_stream::{Stream, StreamExt, wrappers::BroadcastStream};
 
 use crate::diag::{Diagnostic, Severity};
+pub use listen::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS};
 use watch::{Change, classify};
 use workspace::{Bytes, Workspace};
 
@@ -136,7 +138,7 @@ pub fn run(options: ServeOptions) -> Result<(), ServeError> {
             .route(EVENTS_PATH, get(events))
             .fallback(get(page))
             .with_state(state);
-        axum::serve(listener, app).await?;
+        listen::serve(listener, app).await;
         Ok(())
     })
 }
