@@ -23,6 +23,10 @@ use crate::validate::{self, GuideSummary, SiteFacts};
 /// Bytes of one served file, shared with in-flight responses.
 pub type Bytes = Arc<[u8]>;
 
+/// The served files by path. Shared keys make a copy cheap: one is taken
+/// before every rebuild, to put back if it panics.
+type Files = HashMap<Arc<str>, Bytes>;
+
 /// Everything loaded from a site that parsed.
 struct Sources {
     config: SiteConfig,
@@ -50,7 +54,7 @@ struct Sources {
 pub struct Workspace {
     root: PathBuf,
     sources: Option<Sources>,
-    files: HashMap<String, Bytes>,
+    files: Files,
     listings_stale: bool,
     /// What stops the whole site from building (config, theme, I/O).
     pub problem: Option<String>,
@@ -151,7 +155,7 @@ impl Workspace {
             .collect();
         for file in &removed {
             for path in sources.outputs.remove(file).unwrap_or_default() {
-                self.files.remove(&path);
+                self.files.remove(path.as_str());
             }
             sources.entries.remove(file);
             sources.diagnostics.remove(file);
@@ -180,7 +184,7 @@ impl Workspace {
         match load_sources(&self.root) {
             Ok(mut sources) => {
                 let all: BTreeSet<String> = sources.guides.keys().cloned().collect();
-                let mut files = HashMap::new();
+                let mut files = Files::new();
                 match sources_statics(&sources, &self.root) {
                     Ok(statics) => files.extend(statics),
                     Err(message) => {
@@ -241,8 +245,13 @@ fn crash_problem(during: &str, message: &str) -> String {
     )
 }
 
+/// An output file as served.
+fn served_file((path, bytes): (String, Vec<u8>)) -> (Arc<str>, Bytes) {
+    (Arc::from(path), Bytes::from(bytes))
+}
+
 /// The index, the other listings and the manifest, for the guides whose pages rendered.
-fn listings(s: &Sources) -> Result<Vec<(String, Bytes)>, String> {
+fn listings(s: &Sources) -> Result<Vec<(Arc<str>, Bytes)>, String> {
     let mut listed: Vec<(&Guide, &Entry)> = s
         .entries
         .iter()
@@ -255,8 +264,8 @@ fn listings(s: &Sources) -> Result<Vec<(String, Bytes)>, String> {
     let json = write_manifest(&renderer, &entries).map_err(|e| e.to_string())?;
     Ok(files
         .into_iter()
-        .map(|(p, b)| (p, Bytes::from(b)))
-        .chain([(site::MANIFEST.to_string(), Bytes::from(json))])
+        .chain([(site::MANIFEST.to_string(), json)])
+        .map(served_file)
         .collect())
 }
 
@@ -304,7 +313,7 @@ fn load_sources(root: &Path) -> Result<Sources, String> {
     Ok(sources)
 }
 
-fn sources_statics(sources: &Sources, root: &Path) -> Result<Vec<(String, Bytes)>, String> {
+fn sources_statics(sources: &Sources, root: &Path) -> Result<Vec<(Arc<str>, Bytes)>, String> {
     let content = content::Content {
         guides: sources.guides.values().cloned().collect(),
         assets: sources.assets.clone(),
@@ -313,10 +322,7 @@ fn sources_statics(sources: &Sources, root: &Path) -> Result<Vec<(String, Bytes)
     let files = SiteRenderer::new(&sources.config, &sources.theme)
         .statics(&content, &root.join("content"))
         .map_err(|e| e.to_string())?;
-    Ok(files
-        .into_iter()
-        .map(|(p, b)| (p, Bytes::from(b)))
-        .collect())
+    Ok(files.into_iter().map(served_file).collect())
 }
 
 /// Re-reads one guide file; true when the site changed because of it.
@@ -346,21 +352,16 @@ fn update_guide(sources: &mut Sources, root: &Path, path: &Path, file: &str) -> 
     }
 }
 
-fn update_asset(
-    sources: &mut Sources,
-    files: &mut HashMap<String, Bytes>,
-    root: &Path,
-    path: &Path,
-) {
+fn update_asset(sources: &mut Sources, files: &mut Files, root: &Path, path: &Path) {
     let asset = content::relative_slash_path(&root.join("content"), path);
     match std::fs::read(path) {
         Ok(bytes) => {
             sources.assets.insert(asset.clone());
-            files.insert(asset, Bytes::from(bytes));
+            files.insert(Arc::from(asset.as_str()), Bytes::from(bytes));
         }
         Err(_) => {
             sources.assets.remove(&asset);
-            files.remove(&asset);
+            files.remove(asset.as_str());
         }
     }
 }
@@ -395,7 +396,7 @@ fn linked_stems(rendered: &Rendered) -> BTreeSet<String> {
 }
 
 /// Re-renders and re-validates `files` (in parallel) and replaces their output.
-fn refresh(sources: &mut Sources, served: &mut HashMap<String, Bytes>, files: &BTreeSet<String>) {
+fn refresh(sources: &mut Sources, served: &mut Files, files: &BTreeSet<String>) {
     let Sources {
         config,
         theme,
@@ -465,10 +466,10 @@ fn refresh(sources: &mut Sources, served: &mut HashMap<String, Bytes>, files: &B
         match output {
             Ok(GuideOutput { entry, files }) => {
                 for path in outputs.remove(&file).unwrap_or_default() {
-                    served.remove(&path);
+                    served.remove(path.as_str());
                 }
                 outputs.insert(file.clone(), files.iter().map(|(p, _)| p.clone()).collect());
-                served.extend(files.into_iter().map(|(p, b)| (p, Bytes::from(b))));
+                served.extend(files.into_iter().map(served_file));
                 entries.insert(file, entry);
             }
             Err(e) => {
