@@ -233,14 +233,15 @@ fn watch_source_dirs(debouncer: &SharedDebouncer, root: &Path) -> Result<(), Ser
 }
 
 fn report(problem: Option<&str>, diagnostics: &[Diagnostic], started: Instant, what: &str) {
-    if let Some(problem) = problem {
-        eprintln!("error: {problem} (still serving the last good site)");
-    }
-    eprintln!(
-        "{what} in {} ms: {}",
-        started.elapsed().as_millis(),
-        crate::cli::report::summary(diagnostics)
-    );
+    // The diagnostics are the last good site's, if any: not this attempt's.
+    let outcome = match problem {
+        Some(problem) => {
+            eprintln!("error: {problem}");
+            "failed, still serving the last good site".to_string()
+        }
+        None => crate::cli::report::summary(diagnostics),
+    };
+    eprintln!("{what} in {} ms: {outcome}", started.elapsed().as_millis());
 }
 
 /// Server-sent events: `reload` after every rebuild.
