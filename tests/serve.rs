@@ -3,16 +3,19 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{STEPS, SiteFixture, assert_exit};
+use guidesite::serve::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS};
 
 /// The whole wait allowed for a change to show (the issue's budget).
 const WITHIN: Duration = Duration::from_secs(2);
+/// Past this, a request is taken to hang.
+const HANGS_AFTER: Duration = Duration::from_secs(10);
 
 /// A running `guidesite serve`, killed when dropped.
 struct Server {
@@ -22,7 +25,25 @@ struct Server {
 
 impl Server {
     fn start(site: &SiteFixture) -> Server {
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("guidesite"))
+        Server::spawn(
+            site,
+            Command::new(assert_cmd::cargo::cargo_bin("guidesite")),
+        )
+    }
+
+    /// A server that may open at most `limit` files (`ulimit -n`).
+    fn start_with_open_files(site: &SiteFixture, limit: usize) -> Server {
+        let mut shell = Command::new("sh");
+        shell
+            .arg("-c")
+            .arg(format!(r#"ulimit -n {limit} && exec "$0" "$@""#))
+            .arg(assert_cmd::cargo::cargo_bin("guidesite"));
+        Server::spawn(site, shell)
+    }
+
+    /// Runs `guidesite` (the end of `command`) as `serve` on any free port.
+    fn spawn(site: &SiteFixture, mut command: Command) -> Server {
+        let mut child = command
             .arg("--root")
             .arg(site.path())
             .args(["serve", "--port", "0"])
@@ -47,19 +68,33 @@ impl Server {
     /// (status, body) of a raw HTTP/1.1 GET: the path is sent as is.
     fn get(&self, path: &str) -> (u16, String) {
         let mut stream = TcpStream::connect(self.addr).unwrap();
+        stream.set_read_timeout(Some(HANGS_AFTER)).unwrap();
         write!(
             stream,
             "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
         )
         .unwrap();
         let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
+        stream
+            .read_to_string(&mut response)
+            .unwrap_or_else(|e| panic!("no answer to {path}: {e}"));
         let status = response[9..12].parse().unwrap();
         let body = response
             .split_once("\r\n\r\n")
             .map(|(_, b)| b.to_string())
             .unwrap_or_default();
         (status, body)
+    }
+
+    /// `count` connections that send half a request line and stall.
+    fn stall(&self, count: usize) -> Vec<TcpStream> {
+        (0..count)
+            .map(|_| {
+                let mut stream = TcpStream::connect(self.addr).unwrap();
+                stream.write_all(b"GET /acme/ HT").unwrap();
+                stream
+            })
+            .collect()
     }
 
     /// Reload events as they arrive, read on a thread of their own.
@@ -323,4 +358,57 @@ fn a_theme_change_rebuilds_every_page() {
                 .all(|p| server.get(p).1.contains("data-theme=\"custom\""))
         },
     );
+}
+
+#[test]
+fn clients_that_connect_and_stall_cannot_lock_the_author_out() {
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS);
+    // Fewer files than stalled clients, as a desktop's usual 1024 would be
+    // against a few thousand: without a connection limit, the server runs
+    // out of files and accepts no one until a stalled client leaves.
+    let open_files = 2 * MAX_CONNECTIONS;
+    let server = Server::start_with_open_files(&site, open_files);
+    let reloads = server.reloads();
+    let _stalled = server.stall(open_files + 100);
+
+    let asked = Instant::now();
+    let (status, page) = server.get("/acme/");
+    assert_eq!(status, 200);
+    assert!(page.contains("Invite"), "{page}");
+    assert!(
+        asked.elapsed() < WITHIN,
+        "answered in {:?}",
+        asked.elapsed()
+    );
+    // The reload stream, open before them, is not closed to make room.
+    site.guide("acme", &STEPS.replace("Open the", "First open the"));
+    await_reload(&reloads);
+}
+
+#[test]
+fn a_stalled_request_is_closed_after_the_header_timeout() {
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS);
+    let server = Server::start(&site);
+    let reloads = server.reloads();
+    let mut stalled = server.stall(1).remove(0);
+    let stalled_at = Instant::now();
+    stalled
+        .set_read_timeout(Some(HEADER_READ_TIMEOUT + WITHIN))
+        .unwrap();
+    let read = stalled.read_to_end(&mut Vec::new());
+    let waited = stalled_at.elapsed();
+    if let Err(e) = read {
+        // A reset is closed too; a timeout is the read's own.
+        let still_open = matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut);
+        assert!(!still_open, "still open after {waited:?}");
+    }
+    assert!(
+        waited + WITHIN > HEADER_READ_TIMEOUT,
+        "closed after {waited:?}, before the timeout"
+    );
+    // The reload stream, older than the timeout, is an answer in progress: still open.
+    site.guide("acme", &STEPS.replace("Open the", "First open the"));
+    await_reload(&reloads);
 }

@@ -2,6 +2,7 @@
 //! reload and the current diagnostics shown over every page. Never writes
 //! to disk, so `dist/` is never touched.
 
+mod listen;
 pub mod watch;
 pub mod workspace;
 
@@ -9,7 +10,7 @@ use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -23,8 +24,9 @@ use tokio::sync::broadcast;
 use tokio_stream::{Stream, StreamExt, wrappers::BroadcastStream};
 
 use crate::diag::{Diagnostic, Severity};
+pub use listen::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS};
 use watch::{Change, classify};
-use workspace::Workspace;
+use workspace::{Bytes, Workspace};
 
 /// Saves closer together than this are one rebuild.
 const DEBOUNCE: Duration = Duration::from_millis(15);
@@ -61,6 +63,46 @@ struct AppState {
     reloads: broadcast::Sender<u64>,
 }
 
+/// What a rebuild left to report.
+struct Rebuilt {
+    problem: Option<String>,
+    diagnostics: Vec<Diagnostic>,
+    /// The guide files whose pages changed.
+    changed: Vec<String>,
+}
+
+impl AppState {
+    fn new(workspace: Workspace) -> AppState {
+        AppState {
+            workspace: Arc::new(Mutex::new(workspace)),
+            reloads: broadcast::channel(16).0,
+        }
+    }
+
+    /// The workspace, locked. Every change to it runs under
+    /// [`Workspace::guarded`], which catches a panic before the lock is
+    /// released; a lock poisoned all the same was poisoned by code that only
+    /// read the workspace, which is therefore whole, and is used as it is.
+    fn workspace(&self) -> MutexGuard<'_, Workspace> {
+        self.workspace
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `rebuild` (which returns the guide files whose pages changed)
+    /// under [`Workspace::guarded`]: a panic in it leaves the last good site
+    /// served, with the crash as the problem.
+    fn rebuild(&self, rebuild: impl FnOnce(&mut Workspace) -> Vec<String>) -> Rebuilt {
+        let mut workspace = self.workspace();
+        let changed = workspace.guarded(rebuild).unwrap_or_default();
+        Rebuilt {
+            problem: workspace.problem.clone(),
+            diagnostics: workspace.diagnostics(),
+            changed,
+        }
+    }
+}
+
 /// Builds the site, serves it, and rebuilds on change until killed.
 pub fn run(options: ServeOptions) -> Result<(), ServeError> {
     let root = options
@@ -73,15 +115,12 @@ pub fn run(options: ServeOptions) -> Result<(), ServeError> {
     let started = Instant::now();
     let workspace = Workspace::load(&root);
     report(
-        &workspace,
+        workspace.problem.as_deref(),
         &workspace.diagnostics(),
         started,
         "built the site",
     );
-    let state = AppState {
-        workspace: Arc::new(Mutex::new(workspace)),
-        reloads: broadcast::channel(16).0,
-    };
+    let state = AppState::new(workspace);
     let _watcher = watch_sources(&root, state.clone())?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -99,7 +138,7 @@ pub fn run(options: ServeOptions) -> Result<(), ServeError> {
             .route(EVENTS_PATH, get(events))
             .fallback(get(page))
             .with_state(state);
-        axum::serve(listener, app).await?;
+        listen::serve(listener, app).await;
         Ok(())
     })
 }
@@ -150,18 +189,19 @@ fn watch_sources(root: &Path, state: AppState) -> Result<SharedDebouncer, ServeE
                 }
             }
             let started = Instant::now();
-            let (diagnostics, changed) = {
-                let mut workspace = state.workspace.lock().expect("rebuilds never panic");
-                let changed = workspace.apply(&changes);
-                let diagnostics = workspace.diagnostics();
-                report(&workspace, &diagnostics, started, "rebuilt");
-                (diagnostics, changed)
-            };
+            let rebuilt = state.rebuild(|workspace| workspace.apply(&changes));
+            report(
+                rebuilt.problem.as_deref(),
+                &rebuilt.diagnostics,
+                started,
+                "rebuilt",
+            );
             version += 1;
             let _ = state.reloads.send(version);
-            let shown: Vec<Diagnostic> = diagnostics
+            let shown: Vec<Diagnostic> = rebuilt
+                .diagnostics
                 .into_iter()
-                .filter(|d| changed.contains(&d.file))
+                .filter(|d| rebuilt.changed.contains(&d.file))
                 .collect();
             if !shown.is_empty() {
                 eprint!("{}", crate::cli::report::human(&shown, false));
@@ -192,15 +232,16 @@ fn watch_source_dirs(debouncer: &SharedDebouncer, root: &Path) -> Result<(), Ser
     Ok(())
 }
 
-fn report(workspace: &Workspace, diagnostics: &[Diagnostic], started: Instant, what: &str) {
-    if let Some(problem) = &workspace.problem {
-        eprintln!("error: {problem} (still serving the last good site)");
-    }
-    eprintln!(
-        "{what} in {} ms: {}",
-        started.elapsed().as_millis(),
-        crate::cli::report::summary(diagnostics)
-    );
+fn report(problem: Option<&str>, diagnostics: &[Diagnostic], started: Instant, what: &str) {
+    // The diagnostics are the last good site's, if any: not this attempt's.
+    let outcome = match problem {
+        Some(problem) => {
+            eprintln!("error: {problem}");
+            "failed, still serving the last good site".to_string()
+        }
+        None => crate::cli::report::summary(diagnostics),
+    };
+    eprintln!("{what} in {} ms: {outcome}", started.elapsed().as_millis());
 }
 
 /// Server-sent events: `reload` after every rebuild.
@@ -222,16 +263,20 @@ async fn page(State(state): State<AppState>, uri: Uri) -> Response {
     if key.is_empty() || key.ends_with('/') {
         key.push_str("index.html");
     }
-    let mut workspace = state.workspace.lock().expect("rebuilds never panic");
+    let mut workspace = state.workspace();
     let (status, key, bytes) = match workspace.file(&key) {
         Some(bytes) => (StatusCode::OK, key, bytes),
         None if workspace.file(&format!("{key}/index.html")).is_some() => {
             return Redirect::permanent(&format!("{}/", uri.path())).into_response();
         }
-        None => match workspace.file("404.html") {
-            Some(bytes) => (StatusCode::NOT_FOUND, "404.html".to_string(), bytes),
-            None => return (StatusCode::NOT_FOUND, "not found").into_response(),
-        },
+        // No site yet (its first build failed): a page to carry the overlay.
+        None => (
+            StatusCode::NOT_FOUND,
+            "404.html".to_string(),
+            workspace
+                .file("404.html")
+                .unwrap_or_else(|| Bytes::from(NOT_FOUND_PAGE.as_bytes())),
+        ),
     };
     let content_type = content_type(&key);
     if content_type.starts_with("text/html") {
@@ -280,6 +325,9 @@ fn content_type(path: &str) -> &'static str {
         _ => "application/octet-stream",
     }
 }
+
+/// The 404 page of a site that has none yet.
+const NOT_FOUND_PAGE: &str = "<!doctype html><title>Not found</title><p>Not found</p>";
 
 /// The reload script, only ever added in serve mode.
 const RELOAD_SCRIPT: &str = r#"<script>new EventSource("/__guidesite/events").addEventListener("reload", () => location.reload());</script>"#;
@@ -370,5 +418,71 @@ mod tests {
         let html = overlay(&[d], None);
         assert!(html.contains("error[steps/empty]") && html.contains("&lt;script&gt;"));
         assert!(!html.contains("<script>"));
+    }
+
+    /// (status, body) of `path` as the server answers it.
+    fn get(state: &AppState, path: &'static str) -> (StatusCode, String) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let response = page(State(state.clone()), Uri::from_static(path)).await;
+            let status = response.status();
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            (status, String::from_utf8_lossy(&body).into_owned())
+        })
+    }
+
+    #[test]
+    fn pages_stay_served_after_a_rebuild_panics_and_the_next_rebuild_recovers() {
+        let dir = workspace::tests::site("Acme first title");
+        let state = AppState::new(Workspace::load(dir.path()));
+        let rebuilt = state.rebuild(|_| panic!("<boom>"));
+        assert!(rebuilt.problem.unwrap().contains("<boom>"));
+        assert!(rebuilt.changed.is_empty());
+
+        let (status, html) = get(&state, "/acme/");
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("Acme first title"), "{html}");
+        assert!(
+            html.contains("guidesite crashed") && html.contains("&lt;boom&gt;"),
+            "the overlay says so: {html}"
+        );
+        assert!(html.contains("bug in guidesite") && !html.contains("<boom>"));
+
+        let rebuilt = state.rebuild(|workspace| workspace.apply(&BTreeSet::new()));
+        assert_eq!(rebuilt.problem, None);
+        assert!(!get(&state, "/acme/").1.contains("guidesite crashed"));
+    }
+
+    #[test]
+    fn a_poisoned_lock_is_recovered() {
+        let dir = workspace::tests::site("Acme");
+        let state = AppState::new(Workspace::load(dir.path()));
+        let reader = state.clone();
+        let _ = std::thread::spawn(move || {
+            let _workspace = reader.workspace();
+            panic!("while reading the workspace")
+        })
+        .join();
+        assert!(state.workspace.is_poisoned());
+        assert_eq!(get(&state, "/acme/").0, StatusCode::OK);
+        assert!(state.rebuild(|_| Vec::new()).problem.is_none());
+    }
+
+    #[test]
+    fn a_site_whose_first_build_failed_shows_why_on_every_path() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("site.yaml"), "no_such_key: 1\n").unwrap();
+        let state = AppState::new(Workspace::load(dir.path()));
+        let (status, html) = get(&state, "/acme/");
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(
+            html.contains("guidesite-overlay") && html.contains("no_such_key"),
+            "{html}"
+        );
+        assert!(html.contains(EVENTS_PATH), "and reloads once fixed");
     }
 }

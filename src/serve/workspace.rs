@@ -3,7 +3,9 @@
 //! the changed guides and the guides that link to them; listings (index,
 //! manifest, sitemap) are rebuilt lazily, when next requested.
 
+use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -20,6 +22,10 @@ use crate::validate::{self, GuideSummary, SiteFacts};
 
 /// Bytes of one served file, shared with in-flight responses.
 pub type Bytes = Arc<[u8]>;
+
+/// The served files by path. Shared keys make a copy cheap: one is taken
+/// before every rebuild, to put back if it panics.
+type Files = HashMap<Arc<str>, Bytes>;
 
 /// Everything loaded from a site that parsed.
 struct Sources {
@@ -48,7 +54,7 @@ struct Sources {
 pub struct Workspace {
     root: PathBuf,
     sources: Option<Sources>,
-    files: HashMap<String, Bytes>,
+    files: Files,
     listings_stale: bool,
     /// What stops the whole site from building (config, theme, I/O).
     pub problem: Option<String>,
@@ -64,8 +70,31 @@ impl Workspace {
             listings_stale: true,
             problem: None,
         };
-        workspace.reload();
+        // A panic leaves an empty site with the crash as its problem.
+        let _ = workspace.guarded(Workspace::reload);
         workspace
+    }
+
+    /// Runs `rebuild` on the workspace and catches a panic in it (a guidesite
+    /// bug) instead of letting it take the server down: the files served
+    /// before it are put back, so the last good site stays served, and the
+    /// sources, which the panic may have left half updated, are dropped, so
+    /// that the next change reloads everything from scratch (the listings are
+    /// served as last rendered, if they were). `Err` holds the
+    /// panic's message, which becomes the workspace's problem.
+    pub fn guarded<R>(&mut self, rebuild: impl FnOnce(&mut Workspace) -> R) -> Result<R, String> {
+        let last_good = self.files.clone();
+        // Unwind safety: whatever the panic left half done is replaced or dropped below.
+        match catch_unwind(AssertUnwindSafe(|| rebuild(self))) {
+            Ok(result) => Ok(result),
+            Err(payload) => {
+                let message = panic_message(payload.as_ref());
+                self.files = last_good;
+                self.sources = None;
+                self.problem = Some(crash_problem("rebuilding the site", &message));
+                Err(message)
+            }
+        }
     }
 
     /// The current diagnostics of every guide, sorted.
@@ -126,7 +155,7 @@ impl Workspace {
             .collect();
         for file in &removed {
             for path in sources.outputs.remove(file).unwrap_or_default() {
-                self.files.remove(&path);
+                self.files.remove(path.as_str());
             }
             sources.entries.remove(file);
             sources.diagnostics.remove(file);
@@ -155,7 +184,7 @@ impl Workspace {
         match load_sources(&self.root) {
             Ok(mut sources) => {
                 let all: BTreeSet<String> = sources.guides.keys().cloned().collect();
-                let mut files = HashMap::new();
+                let mut files = Files::new();
                 match sources_statics(&sources, &self.root) {
                     Ok(statics) => files.extend(statics),
                     Err(message) => {
@@ -173,28 +202,71 @@ impl Workspace {
         }
     }
 
+    /// Renders the listings and the manifest; runs while a page is being
+    /// answered, so a panic in it is caught too.
     fn render_listings(&mut self) {
         let Some(s) = &self.sources else { return };
-        let mut listed: Vec<(&Guide, &Entry)> = s
-            .entries
-            .iter()
-            .filter_map(|(file, entry)| Some((s.guides.get(file)?, entry)))
-            .collect();
-        listed.sort_by(|a, b| index_order(a.0, b.0));
-        let (guides, entries): (Vec<&Guide>, Vec<&Entry>) = listed.into_iter().unzip();
-        let renderer = SiteRenderer::new(&s.config, &s.theme);
-        match renderer.listings(&guides) {
-            Ok(files) => {
-                let json =
-                    write_manifest(&renderer, &entries).expect("writing to memory never fails");
-                self.files.insert(site::MANIFEST.into(), Bytes::from(json));
-                self.files
-                    .extend(files.into_iter().map(|(p, b)| (p, Bytes::from(b))));
+        // Unwind safety: `listings` only reads; nothing is half done if it panics.
+        match catch_unwind(AssertUnwindSafe(|| listings(s))) {
+            Ok(Ok(files)) => {
+                self.files.extend(files);
                 self.listings_stale = false;
             }
-            Err(e) => self.problem = Some(e.to_string()),
+            Ok(Err(message)) => self.problem = Some(message),
+            Err(payload) => {
+                let problem =
+                    crash_problem("rendering the listings", &panic_message(payload.as_ref()));
+                eprintln!("error: {problem} (still serving the last good site)");
+                self.problem = Some(problem);
+                // Serve the listings of before rather than panic at every request.
+                self.listings_stale = false;
+            }
         }
     }
+}
+
+/// What a panic said (`panic!` carries a `&str` or a `String`).
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    match (
+        payload.downcast_ref::<&str>(),
+        payload.downcast_ref::<String>(),
+    ) {
+        (Some(text), _) => (*text).to_string(),
+        (None, Some(text)) => text.clone(),
+        (None, None) => "a panic without a message".to_string(),
+    }
+}
+
+/// The problem shown while a crash's effects last.
+fn crash_problem(during: &str, message: &str) -> String {
+    format!(
+        "guidesite crashed while {during}: {message}. This is a bug in guidesite, \
+         please report it; the next save rebuilds the site from scratch"
+    )
+}
+
+/// An output file as served.
+fn served_file((path, bytes): (String, Vec<u8>)) -> (Arc<str>, Bytes) {
+    (Arc::from(path), Bytes::from(bytes))
+}
+
+/// The index, the other listings and the manifest, for the guides whose pages rendered.
+fn listings(s: &Sources) -> Result<Vec<(Arc<str>, Bytes)>, String> {
+    let mut listed: Vec<(&Guide, &Entry)> = s
+        .entries
+        .iter()
+        .filter_map(|(file, entry)| Some((s.guides.get(file)?, entry)))
+        .collect();
+    listed.sort_by(|a, b| index_order(a.0, b.0));
+    let (guides, entries): (Vec<&Guide>, Vec<&Entry>) = listed.into_iter().unzip();
+    let renderer = SiteRenderer::new(&s.config, &s.theme);
+    let files = renderer.listings(&guides).map_err(|e| e.to_string())?;
+    let json = write_manifest(&renderer, &entries).map_err(|e| e.to_string())?;
+    Ok(files
+        .into_iter()
+        .chain([(site::MANIFEST.to_string(), json)])
+        .map(served_file)
+        .collect())
 }
 
 fn write_manifest(renderer: &SiteRenderer, entries: &[&Entry]) -> std::io::Result<Vec<u8>> {
@@ -241,7 +313,7 @@ fn load_sources(root: &Path) -> Result<Sources, String> {
     Ok(sources)
 }
 
-fn sources_statics(sources: &Sources, root: &Path) -> Result<Vec<(String, Bytes)>, String> {
+fn sources_statics(sources: &Sources, root: &Path) -> Result<Vec<(Arc<str>, Bytes)>, String> {
     let content = content::Content {
         guides: sources.guides.values().cloned().collect(),
         assets: sources.assets.clone(),
@@ -250,10 +322,7 @@ fn sources_statics(sources: &Sources, root: &Path) -> Result<Vec<(String, Bytes)
     let files = SiteRenderer::new(&sources.config, &sources.theme)
         .statics(&content, &root.join("content"))
         .map_err(|e| e.to_string())?;
-    Ok(files
-        .into_iter()
-        .map(|(p, b)| (p, Bytes::from(b)))
-        .collect())
+    Ok(files.into_iter().map(served_file).collect())
 }
 
 /// Re-reads one guide file; true when the site changed because of it.
@@ -283,21 +352,16 @@ fn update_guide(sources: &mut Sources, root: &Path, path: &Path, file: &str) -> 
     }
 }
 
-fn update_asset(
-    sources: &mut Sources,
-    files: &mut HashMap<String, Bytes>,
-    root: &Path,
-    path: &Path,
-) {
+fn update_asset(sources: &mut Sources, files: &mut Files, root: &Path, path: &Path) {
     let asset = content::relative_slash_path(&root.join("content"), path);
     match std::fs::read(path) {
         Ok(bytes) => {
             sources.assets.insert(asset.clone());
-            files.insert(asset, Bytes::from(bytes));
+            files.insert(Arc::from(asset.as_str()), Bytes::from(bytes));
         }
         Err(_) => {
             sources.assets.remove(&asset);
-            files.remove(&asset);
+            files.remove(asset.as_str());
         }
     }
 }
@@ -332,7 +396,7 @@ fn linked_stems(rendered: &Rendered) -> BTreeSet<String> {
 }
 
 /// Re-renders and re-validates `files` (in parallel) and replaces their output.
-fn refresh(sources: &mut Sources, served: &mut HashMap<String, Bytes>, files: &BTreeSet<String>) {
+fn refresh(sources: &mut Sources, served: &mut Files, files: &BTreeSet<String>) {
     let Sources {
         config,
         theme,
@@ -402,10 +466,10 @@ fn refresh(sources: &mut Sources, served: &mut HashMap<String, Bytes>, files: &B
         match output {
             Ok(GuideOutput { entry, files }) => {
                 for path in outputs.remove(&file).unwrap_or_default() {
-                    served.remove(&path);
+                    served.remove(path.as_str());
                 }
                 outputs.insert(file.clone(), files.iter().map(|(p, _)| p.clone()).collect());
-                served.extend(files.into_iter().map(|(p, b)| (p, Bytes::from(b))));
+                served.extend(files.into_iter().map(served_file));
                 entries.insert(file, entry);
             }
             Err(e) => {
@@ -423,5 +487,82 @@ fn refresh(sources: &mut Sources, served: &mut HashMap<String, Bytes>, files: &B
                 diagnostics.entry(file).or_default().push(d);
             }
         }
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+
+    /// A site on disk with one guide, `acme`, whose title is `title`.
+    pub(in crate::serve) fn site(title: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        write_guide(dir.path(), title);
+        dir
+    }
+
+    fn write_guide(root: &Path, title: &str) {
+        std::fs::create_dir_all(root.join("content")).unwrap();
+        let text = crate::scaffold::guide_text("acme", "Acme").replace("Acme API", title);
+        assert!(
+            text.contains(title),
+            "the scaffold names the platform in its title"
+        );
+        std::fs::write(root.join("content/acme.md"), text).unwrap();
+    }
+
+    fn page(workspace: &mut Workspace, path: &str) -> String {
+        let bytes = workspace
+            .file(path)
+            .unwrap_or_else(|| panic!("{path} served"));
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    #[test]
+    fn a_rebuild_that_panics_leaves_the_last_good_site_and_the_next_one_recovers() {
+        let dir = site("Acme first title");
+        let mut workspace = Workspace::load(dir.path());
+        assert_eq!(workspace.problem, None);
+        assert!(page(&mut workspace, "acme/index.html").contains("Acme first title"));
+        assert!(page(&mut workspace, "index.html").contains("Acme first title"));
+
+        // A panic halfway: the served files and the sources already changed.
+        write_guide(dir.path(), "Acme second title");
+        let crash = workspace.guarded(|workspace| {
+            workspace.files.clear();
+            workspace.apply(&BTreeSet::from([Change::Guide(
+                dir.path().join("content/acme.md"),
+            )]));
+            panic!("index out of <range>")
+        });
+        assert_eq!(crash, Err("index out of <range>".to_string()));
+        assert!(
+            page(&mut workspace, "acme/index.html").contains("Acme first title"),
+            "the last good page is served"
+        );
+        assert!(page(&mut workspace, "index.html").contains("Acme first title"));
+        let problem = workspace.problem.clone().unwrap();
+        assert!(
+            problem.contains("index out of <range>") && problem.contains("bug in guidesite"),
+            "{problem}"
+        );
+
+        // The next save rebuilds from scratch, whatever it changed.
+        write_guide(dir.path(), "Acme third title");
+        let other_file = Change::Asset(dir.path().join("content/acme/shot.png"));
+        let changed = workspace.guarded(|workspace| workspace.apply(&BTreeSet::from([other_file])));
+        assert!(changed.is_ok());
+        assert_eq!(workspace.problem, None);
+        assert!(page(&mut workspace, "acme/index.html").contains("Acme third title"));
+        assert!(page(&mut workspace, "index.html").contains("Acme third title"));
+    }
+
+    #[test]
+    fn a_panic_with_any_payload_is_reported() {
+        let mut workspace = Workspace::load(site("Acme").path());
+        let crash = workspace.guarded(|_| std::panic::panic_any(42));
+        assert_eq!(crash, Err("a panic without a message".to_string()));
+        let crash = workspace.guarded(|_| panic!("{} apples", 3));
+        assert_eq!(crash, Err("3 apples".to_string()));
     }
 }
