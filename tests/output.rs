@@ -263,12 +263,12 @@ fn a_killed_build_leaves_the_old_or_the_new_site() {
     killed_builds_leave_a_whole_site(300, 12);
 }
 
-/// The case: 5,000 guides, killed at 40 instants. Meaningful with
+/// The case: 5,000 guides, killed at 25 instants. Meaningful with
 /// `--release`, where `.ci/run` runs it.
 #[test]
 #[ignore = "stress: cargo test --release --test output -- --ignored"]
 fn a_killed_build_of_5000_guides_leaves_the_old_or_the_new_site() {
-    killed_builds_leave_a_whole_site(5000, 40);
+    killed_builds_leave_a_whole_site(5000, 25);
 }
 
 #[test]

@@ -320,6 +320,43 @@ fn paths_that_escape_the_site_are_refused() {
 }
 
 #[test]
+#[cfg(unix)]
+fn files_leading_outside_the_site_are_never_served() {
+    use std::os::unix::fs::symlink;
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS).file("shared/ok.png", "inside");
+    let elsewhere = site.tmp().join("secret.png");
+    std::fs::write(&elsewhere, "SECRET-OUTSIDE").unwrap();
+    std::fs::create_dir(site.path().join("content/acme")).unwrap();
+    symlink(&elsewhere, site.path().join("content/acme/at-start.png")).unwrap();
+    symlink(
+        "../../shared/ok.png",
+        site.path().join("content/acme/ok.png"),
+    )
+    .unwrap();
+    let server = Server::start(&site);
+    let reloads = server.reloads();
+    assert_eq!(server.get("/acme/ok.png"), (200, "inside".to_string()));
+    assert_eq!(server.get("/acme/at-start.png").0, 404);
+
+    // Linked while serving: neither an asset nor a guide is read.
+    symlink("/etc/passwd", site.path().join("content/acme/passwd.png")).unwrap();
+    symlink(&elsewhere, site.path().join("content/leak.md")).unwrap();
+    eventually(&reloads, "both reported", || {
+        let (_, page) = server.get("/acme/");
+        page.matches("[content/outside-root]").count() == 3
+    });
+    for path in ["/acme/passwd.png", "/acme/at-start.png", "/leak/"] {
+        let (status, body) = server.get(path);
+        assert_eq!(status, 404, "{path}");
+        assert!(
+            !body.contains("SECRET-OUTSIDE") && !body.contains("root:x:0"),
+            "{path}"
+        );
+    }
+}
+
+#[test]
 fn build_output_never_carries_the_reload_script() {
     let site = SiteFixture::new();
     site.guide("acme", STEPS);

@@ -150,7 +150,7 @@ pub fn load_with<T: Send>(
 
 /// The error for a file or link under `content/` that resolves outside the
 /// site root; it is neither read nor published.
-fn outside_root(root: &Path, path: &Path, config: &SiteConfig) -> Diagnostic {
+pub fn outside_root(root: &Path, path: &Path, config: &SiteConfig) -> Diagnostic {
     let file = relative_slash_path(root, path);
     let target = std::fs::read_link(path).unwrap_or_else(|_| path.to_path_buf());
     let finding = Finding::new(

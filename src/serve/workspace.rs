@@ -18,6 +18,7 @@ use crate::diag::{Code, Diagnostic, Finding, LineIndex, Severity};
 use crate::render::{self, MarkdownRenderer, Rendered, SiteLinks};
 use crate::site::manifest::Entry;
 use crate::site::{self, GuideOutput, Page, SiteRenderer, Theme, index_order};
+use crate::site_root::SiteRoot;
 use crate::validate::{self, GuideSummary, SiteFacts};
 
 /// Bytes of one served file, shared with in-flight responses.
@@ -331,6 +332,11 @@ fn update_guide(sources: &mut Sources, root: &Path, path: &Path, file: &str) -> 
         sources.broken.remove(file);
         return sources.guides.remove(file).is_some();
     }
+    if leads_outside(root, path) {
+        let diagnostic = content::outside_root(root, path, &sources.config);
+        sources.broken.insert(file.to_string(), diagnostic);
+        return sources.guides.remove(file).is_some();
+    }
     match content::read_guide(root, path, &sources.config) {
         Ok(Parsed::Guide(guide)) => {
             sources.broken.remove(file);
@@ -354,6 +360,15 @@ fn update_guide(sources: &mut Sources, root: &Path, path: &Path, file: &str) -> 
 
 fn update_asset(sources: &mut Sources, files: &mut Files, root: &Path, path: &Path) {
     let asset = content::relative_slash_path(&root.join("content"), path);
+    let file = content::relative_slash_path(root, path);
+    sources.broken.remove(&file);
+    if leads_outside(root, path) {
+        let diagnostic = content::outside_root(root, path, &sources.config);
+        sources.broken.insert(file, diagnostic);
+        sources.assets.remove(&asset);
+        files.remove(asset.as_str());
+        return;
+    }
     match std::fs::read(path) {
         Ok(bytes) => {
             sources.assets.insert(asset.clone());
@@ -364,6 +379,12 @@ fn update_asset(sources: &mut Sources, files: &mut Files, root: &Path, path: &Pa
             files.remove(asset.as_str());
         }
     }
+}
+
+/// Whether an existing file resolves outside the site root (a link to
+/// `/etc/passwd` saved while serving): it is never read nor served.
+fn leads_outside(root: &Path, path: &Path) -> bool {
+    path.exists() && !SiteRoot::new(root).is_ok_and(|root| root.contains(path))
 }
 
 /// `changed` plus the guides whose links name a changed guide's file.
