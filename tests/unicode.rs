@@ -98,3 +98,83 @@ fn malformed_percent_encoding_is_a_broken_link() {
         "{broken:?}"
     );
 }
+
+/// Characters a terminal acts on: ESC (starts colour and cursor sequences),
+/// BEL, CR (rewrites the line), C1's CSI, and a right-to-left override.
+const TERMINAL_CONTROLS: [char; 5] = ['\u{1b}', '\u{7}', '\r', '\u{9b}', '\u{202e}'];
+
+#[track_caller]
+fn assert_no_terminal_controls(what: &str, text: &str) {
+    assert!(
+        !text.contains(TERMINAL_CONTROLS),
+        "{what} holds a terminal control character: {text:?}"
+    );
+}
+
+/// A site whose file names and text hold terminal control sequences, each
+/// guide with a diagnostic to report.
+fn hostile_site() -> SiteFixture {
+    let fixture = SiteFixture::new();
+    let stepless = guide_text("red", &[], "No steps here.\n");
+    fixture
+        .file("content/\u{1b}[31mred.md", &stepless)
+        .file("content/bell\u{7}\rcr.md", &stepless)
+        .guide(
+            "a",
+            &format!("{STEPS}\nTODO \u{1b}]0;pwned\u{7} [link](<\u{9b}2J\u{202e}.md>)\n"),
+        );
+    fixture
+}
+
+#[test]
+fn file_names_and_text_with_terminal_controls_are_printed_escaped() {
+    let fixture = hostile_site();
+    let human = fixture.run(&["check", "--offline"]);
+    assert_exit(&human, 1);
+    let stderr = common::stderr(&human);
+    assert_no_terminal_controls("the human report", &stderr);
+    for shown in [
+        "content/\\u{1b}[31mred.md",
+        "content/bell\\u{7}\\u{d}cr.md",
+        // The source line under a caret, and a message quoting a link.
+        "TODO \\u{1b}]0;pwned\\u{7} [link]",
+        "link `\\u{9b}2J\\u{202e}.md` names no guide",
+    ] {
+        assert!(stderr.contains(shown), "{shown} not in {stderr}");
+    }
+
+    let github = fixture.run(&["check", "--offline", "--format", "github"]);
+    let stdout = String::from_utf8_lossy(&github.stdout);
+    assert_no_terminal_controls("the github report", &stdout);
+    // The runner's own escaping for CR, so the annotation names the file.
+    assert!(
+        stdout.contains("file=content/bell\\u{7}%0Dcr.md,"),
+        "{stdout}"
+    );
+    assert!(stdout.lines().all(|l| l.starts_with("::")), "{stdout}");
+
+    // JSON is for programs: the exact name, escaped by JSON's rules.
+    let json = check_json(fixture.path(), &["--offline"]);
+    assert!(
+        json.diagnostics
+            .iter()
+            .any(|d| d["file"] == "content/\u{1b}[31mred.md")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_error_naming_a_path_prints_it_escaped() {
+    let fixture = SiteFixture::new();
+    fixture.guide("a", STEPS);
+    std::fs::create_dir_all(fixture.path().join("content/a")).unwrap();
+    let link = fixture.path().join("content/a/\u{1b}[2J\r.png");
+    std::os::unix::fs::symlink("/nonexistent/guidesite-test", &link).unwrap();
+    for args in [&["check", "--offline"][..], &["build"]] {
+        let output = fixture.run(args);
+        assert_exit(&output, 2);
+        let stderr = common::stderr(&output);
+        assert_no_terminal_controls("the error", &stderr);
+        assert!(stderr.contains("\\u{1b}[2J\\u{d}.png"), "{stderr}");
+    }
+}
