@@ -115,6 +115,9 @@ pub fn cross_guide_anchors<'a>(pages: &[(&'a Guide, &GuideSummary)]) -> Vec<(&'a
     findings
 }
 
+/// The longest fragment or id a did-you-mean suggestion is looked for in.
+const SUGGESTION_MAX_BYTES: usize = 100;
+
 fn anchor(
     span: std::ops::Range<usize>,
     fragment: &str,
@@ -126,7 +129,15 @@ fn anchor(
     if anchors.iter().any(|a| *a == decoded) {
         return None;
     }
-    let names: Vec<&str> = anchors.iter().map(String::as_str).collect();
+    // A suggestion compares every pair of characters of two names: only
+    // for names of a sensible length, or a long link costs seconds.
+    let suggestible = |name: &str| name.len() <= SUGGESTION_MAX_BYTES;
+    let names: Vec<&str> = if suggestible(fragment) {
+        let names = anchors.iter().map(String::as_str);
+        names.filter(|a| suggestible(a)).collect()
+    } else {
+        Vec::new()
+    };
     Some(Finding::new(
         Code::LinkAnchor,
         span,
