@@ -82,6 +82,15 @@ fn percent_encoded_links_resolve_to_guides_and_assets_and_publish_their_url() {
 }
 
 #[test]
+fn a_guide_named_like_a_link_to_a_guide_is_found_by_its_whole_name() {
+    let fixture = SiteFixture::new();
+    fixture
+        .file("content/notes.md.md", guide_text("notes", &[], STEPS))
+        .guide("a", &format!("{STEPS}\n[n](notes.md.md)\n"));
+    assert_eq!(broken_links(&fixture), Vec::<String>::new());
+}
+
+#[test]
 fn malformed_percent_encoding_is_a_broken_link() {
     let fixture = SiteFixture::new();
     fixture.guide(
@@ -97,6 +106,23 @@ fn malformed_percent_encoding_is_a_broken_link() {
             .all(|m| m.contains("does not percent-decode to a UTF-8 path")),
         "{broken:?}"
     );
+}
+
+#[test]
+fn a_long_fragment_naming_no_heading_is_reported_without_comparing_every_character() {
+    // A did-you-mean over two 20,000-character names took 15 s (debug build).
+    let fixture = SiteFixture::new();
+    let heading = "a".repeat(20_000);
+    let fragment = "b".repeat(20_000);
+    fixture.guide("a", &format!("# {heading}\n\n{STEPS}\n[x](#{fragment})\n"));
+    let started = std::time::Instant::now();
+    let run = check_json(fixture.path(), &["--offline"]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(run.diagnostics.iter().any(|d| d["code"] == "link/anchor"));
 }
 
 /// Characters a terminal acts on: ESC (starts colour and cursor sequences),
@@ -176,5 +202,317 @@ fn an_error_naming_a_path_prints_it_escaped() {
         let stderr = common::stderr(&output);
         assert_no_terminal_controls("the error", &stderr);
         assert!(stderr.contains("\\u{1b}[2J\\u{d}.png"), "{stderr}");
+    }
+}
+
+/// Random Unicode anywhere a site holds text never makes `check --offline`
+/// (in every format) or `build` panic, and no report lets a control
+/// character through to the terminal. Each case is a real site on disk run
+/// through the real binary; `PROPTEST_CASES` runs more of them.
+mod random_sites {
+    use std::process::Output;
+
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+
+    use super::assert_no_terminal_controls;
+    use super::common::{STEPS, SiteFixture, check_json, guide_text};
+
+    /// Characters that break naive text handling: NUL, C0 and C1 controls,
+    /// line ends, BOM, U+FFFD, combining marks, RTL marks and overrides,
+    /// zero-width joiners in emoji, the last code point, multi-byte letters,
+    /// and the ASCII that Markdown, YAML, URLs and reports give meaning to.
+    const TRICKY: &[char] = &[
+        '\0',
+        '\u{1}',
+        '\u{7}',
+        '\u{8}',
+        '\t',
+        '\n',
+        '\r',
+        '\u{b}',
+        '\u{c}',
+        '\u{1b}',
+        '\u{7f}',
+        '\u{80}',
+        '\u{85}',
+        '\u{9b}',
+        '\u{9f}',
+        '\u{a0}',
+        '\u{ad}',
+        '\u{feff}',
+        '\u{fffd}',
+        '\u{fffe}',
+        '\u{301}',
+        '\u{20dd}',
+        '\u{200b}',
+        '\u{200d}',
+        '\u{200e}',
+        '\u{200f}',
+        '\u{202e}',
+        '\u{2066}',
+        '\u{2028}',
+        '\u{2029}',
+        '\u{61c}',
+        'é',
+        'ß',
+        'İ',
+        'ﬃ',
+        '日',
+        '語',
+        'ש',
+        'ا',
+        '👩',
+        '🏽',
+        '\u{1f1e9}',
+        '\u{10ffff}',
+        '\u{e0001}',
+        '[',
+        ']',
+        '(',
+        ')',
+        '<',
+        '>',
+        '#',
+        '%',
+        '*',
+        '_',
+        '`',
+        '~',
+        '!',
+        ':',
+        '-',
+        '.',
+        '/',
+        '\\',
+        '|',
+        '{',
+        '}',
+        '@',
+        '&',
+        ';',
+        '"',
+        '\'',
+        '?',
+        '=',
+        '+',
+        ' ',
+        '1',
+        '8',
+    ];
+
+    fn any_char() -> impl Strategy<Value = char> {
+        prop_oneof![
+            3 => any::<char>(),
+            3 => select(TRICKY),
+            2 => proptest::char::range('a', 'z'),
+        ]
+    }
+
+    /// Mostly short text, sometimes one character thousands of times.
+    fn text(max: usize) -> impl Strategy<Value = String> {
+        prop_oneof![
+            9 => vec(any_char(), 0..max).prop_map(String::from_iter),
+            1 => (any_char(), 1_000..20_000usize)
+                .prop_map(|(c, n)| std::iter::repeat_n(c, n).collect()),
+        ]
+    }
+
+    /// A name the file system takes: no `/` or NUL, not `.` or `..`, at
+    /// most 200 bytes (names are limited to 255).
+    fn file_name() -> impl Strategy<Value = String> {
+        vec(any_char(), 1..30).prop_map(|chars| {
+            let mut name = String::new();
+            for c in chars
+                .into_iter()
+                .map(|c| if c == '/' || c == '\0' { '_' } else { c })
+            {
+                if name.len() + c.len_utf8() > 200 {
+                    break;
+                }
+                name.push(c);
+            }
+            match name.as_str() {
+                "." | ".." => format!("{name}_"),
+                _ => name,
+            }
+        })
+    }
+
+    /// `text` as a YAML double-quoted scalar holding exactly `text`.
+    fn yaml_quoted(text: &str) -> String {
+        let mut out = String::from("\"");
+        for c in text.chars() {
+            match c {
+                '"' | '\\' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                ' '..='~' => out.push(c),
+                c => out.push_str(&format!("\\U{:08X}", u32::from(c))),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    fn encoded(text: &str) -> String {
+        utf8_percent_encode(text, NON_ALPHANUMERIC).to_string()
+    }
+
+    #[derive(Debug, Clone)]
+    struct Site {
+        stem: String,
+        asset: String,
+        heading: String,
+        link: String,
+        body: String,
+        /// Quoted into each front matter value a guide can hold.
+        value: String,
+        /// Written into the YAML as it is, when present (most often
+        /// invalid YAML, which keeps the body from being checked).
+        raw_value: Option<String>,
+    }
+
+    fn site() -> impl Strategy<Value = Site> {
+        (
+            file_name(),
+            file_name(),
+            text(40),
+            text(40),
+            text(200),
+            text(40),
+            proptest::option::weighted(0.25, text(20)),
+        )
+            .prop_map(
+                |(stem, asset, heading, link, body, value, raw_value)| Site {
+                    stem,
+                    asset,
+                    heading,
+                    link,
+                    body,
+                    value,
+                    raw_value,
+                },
+            )
+    }
+
+    impl Site {
+        /// `content/<stem>.md`, its asset folder, and a valid `b.md` it links to.
+        fn write(&self) -> SiteFixture {
+            let fixture = SiteFixture::new();
+            let Site {
+                stem,
+                asset,
+                heading,
+                link,
+                body,
+                value,
+                raw_value,
+            } = self;
+            let quoted = yaml_quoted(value);
+            let raw = raw_value.as_ref().unwrap_or(&quoted);
+            let front = [
+                ("title", quoted.clone()),
+                ("platform", raw.clone()),
+                ("summary", quoted.clone()),
+                ("access", format!("\n  grantee: {quoted}\n  role: {quoted}")),
+                ("contacts", format!("[{quoted}]")),
+                (
+                    "onboard",
+                    format!(
+                        "\n  portal: {quoted}\n  fields:\n    \
+                         - {{ name: {quoted}, label: {quoted}, pattern: {quoted}, help: {quoted} }}"
+                    ),
+                ),
+            ];
+            let front: Vec<(&str, &str)> = front.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let angle_link: String = link.chars().filter(|c| !"<>\n\r".contains(*c)).collect();
+            let body = format!(
+                "# {heading}\n\n{STEPS}4. {body}\n5. [{heading}]({link}) [a](<{angle_link}>) \
+                 [e]({}) [b](b.md#{heading}) [s]({}.md#{}) ![{value}](a/{})\n\n{body}\n",
+                encoded(link),
+                encoded(stem),
+                encoded(heading),
+                encoded(asset),
+            );
+            fixture
+                .guide("b", STEPS)
+                .file(
+                    &format!("content/{stem}.md"),
+                    guide_text("a", &front, &body),
+                )
+                .file(&format!("content/a/{asset}"), body.as_bytes());
+            fixture
+        }
+    }
+
+    /// Runs `guidesite ARGS` on the site: any exit but a panic's (101).
+    fn run(fixture: &SiteFixture, args: &[&str]) -> Output {
+        let output = fixture
+            .command()
+            .args(args)
+            .output()
+            .expect("run guidesite");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.code().is_some_and(|code| code != 101) && !stderr.contains("panicked"),
+            "`guidesite {}` failed ({}):\n{stderr}",
+            args.join(" "),
+            output.status
+        );
+        assert_no_terminal_controls("stderr", &stderr);
+        output
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: std::env::var("PROPTEST_CASES")
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(24),
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn random_unicode_never_panics(site in site()) {
+            let fixture = site.write();
+            run(&fixture, &["check", "--offline"]);
+            let json = run(&fixture, &["check", "--offline", "--format", "json"]);
+            if matches!(json.status.code(), Some(0 | 1)) {
+                let parsed = serde_json::from_slice::<serde_json::Value>(&json.stdout);
+                prop_assert!(parsed.is_ok(), "not JSON: {:?}", String::from_utf8_lossy(&json.stdout));
+            }
+            let github = run(&fixture, &["check", "--offline", "--format", "github"]);
+            let github = String::from_utf8_lossy(&github.stdout);
+            assert_no_terminal_controls("the github report", &github);
+            prop_assert!(github.lines().all(|l| l.starts_with("::")), "{}", github);
+            run(&fixture, &["build"]);
+        }
+
+        /// Whatever a guide or asset is called, its percent-encoded name links to it.
+        #[test]
+        fn every_file_name_is_found_by_its_percent_encoded_link(
+            stem in file_name(),
+            asset in file_name(),
+        ) {
+            let fixture = SiteFixture::new();
+            fixture
+                .file(&format!("content/{stem}.md"), guide_text("named", &[], STEPS))
+                .file(&format!("content/a/{asset}"), "asset")
+                .guide(
+                    "a",
+                    &format!("{STEPS}\n[g]({}.md) [s](a/{})\n", encoded(&stem), encoded(&asset)),
+                );
+            let run = check_json(fixture.path(), &["--offline"]);
+            let broken: Vec<_> = run
+                .diagnostics
+                .iter()
+                .filter(|d| d["code"] == "link/broken")
+                .collect();
+            prop_assert!(broken.is_empty(), "{:?}", broken);
+        }
     }
 }
