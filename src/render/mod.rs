@@ -190,3 +190,29 @@ pub fn render(guide: &Guide, renderer: &MarkdownRenderer, links: &SiteLinks) -> 
 pub fn facts(guide: &Guide, renderer: &MarkdownRenderer) -> Facts {
     renderer.facts(guide.body(), guide.body_offset, None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decode_takes_only_whole_utf8_escapes() {
+        assert_eq!(
+            percent_decode("my%20guide.md").as_deref(),
+            Some("my guide.md")
+        );
+        assert_eq!(percent_decode("100%25.png").as_deref(), Some("100%.png"));
+        assert_eq!(percent_decode("%E6%97%A5").as_deref(), Some("日"));
+        assert_eq!(percent_decode("日本語.md").as_deref(), Some("日本語.md"));
+        for bad in ["%", "a%4", "%zz", "%%41", "%E6%97", "%FF"] {
+            assert_eq!(percent_decode(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn prefixes_are_compared_as_bytes() {
+        assert!(starts_with_ignore_ascii_case("HTTP://x", "http://"));
+        assert!(!starts_with_ignore_ascii_case("日本語.md", "http://"));
+        assert!(!starts_with_ignore_ascii_case("http:", "http://"));
+    }
+}
