@@ -212,7 +212,7 @@ fn an_error_naming_a_path_prints_it_escaped() {
 mod random_sites {
     use std::process::Output;
 
-    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
     use proptest::collection::vec;
     use proptest::prelude::*;
     use proptest::sample::select;
@@ -492,12 +492,15 @@ mod random_sites {
             run(&fixture, &["build"]);
         }
 
-        /// Whatever a guide or asset is called, its percent-encoded name links to it.
+        /// Whatever a guide or asset is called, its percent-encoded name
+        /// links to it, and the published link is the URL of the published file.
         #[test]
         fn every_file_name_is_found_by_its_percent_encoded_link(
             stem in file_name(),
             asset in file_name(),
         ) {
+            // `a.md` is the linking guide; `index.html` would collide with its page.
+            prop_assume!(stem != "a" && asset != "index.html");
             let fixture = SiteFixture::new();
             fixture
                 .file(&format!("content/{stem}.md"), guide_text("named", &[], STEPS))
@@ -506,13 +509,27 @@ mod random_sites {
                     "a",
                     &format!("{STEPS}\n[g]({}.md) [s](a/{})\n", encoded(&stem), encoded(&asset)),
                 );
-            let run = check_json(fixture.path(), &["--offline"]);
-            let broken: Vec<_> = run
+            let check = check_json(fixture.path(), &["--offline"]);
+            let broken: Vec<_> = check
                 .diagnostics
                 .iter()
                 .filter(|d| d["code"] == "link/broken")
                 .collect();
             prop_assert!(broken.is_empty(), "{:?}", broken);
+            let build = run(&fixture, &["build"]);
+            prop_assert_eq!(build.status.code(), Some(0));
+            let page = fixture.read("dist/a/index.html");
+            let href = page
+                .split("href=\"/a/")
+                .skip(1)
+                .filter_map(|rest| rest.split('"').next())
+                .find(|path| !path.is_empty())
+                .unwrap_or_default();
+            // A path a browser sends as it is: no `?`, `#`, space or raw non-ASCII.
+            let plain = |c: char| c.is_ascii_alphanumeric() || "-._~/%".contains(c);
+            prop_assert!(href.chars().all(plain), "{}", href);
+            let published = percent_decode_str(href).decode_utf8_lossy();
+            prop_assert_eq!(published.as_ref(), asset.as_str(), "{}", href);
         }
     }
 }
