@@ -195,8 +195,9 @@ fn network(
 }
 
 fn is_external(dest: &str) -> bool {
-    let lower = dest.get(..8).unwrap_or(dest).to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://")
+    ["http://", "https://"]
+        .iter()
+        .any(|scheme| render::starts_with_ignore_ascii_case(dest, scheme))
 }
 
 /// A finding at every place (a URL or an address, with its span) that

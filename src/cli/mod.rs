@@ -3,7 +3,7 @@
 pub mod report;
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
@@ -100,18 +100,18 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             if !report.written {
                 eprintln!(
                     "build stopped: fix the errors above; {} was left as it was",
-                    out.display()
+                    printable_path(&out)
                 );
                 return Ok(EXIT_INVALID);
             }
             for note in &report.notes {
-                eprintln!("note: {note}");
+                eprintln!("note: {}", report::printable(note));
             }
             eprintln!(
                 "built {} guide{} into {} in {} ms",
                 report.guides,
                 if report.guides == 1 { "" } else { "s" },
-                out.display(),
+                printable_path(&out),
                 started.elapsed().as_millis()
             );
             Ok(EXIT_OK)
@@ -128,7 +128,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             let path = crate::scaffold::create(&cli.root, &source, platform.as_deref())?;
             eprintln!(
                 "wrote {}: replace every TODO, then run `guidesite check --offline`",
-                path.display()
+                printable_path(&path)
             );
             Ok(EXIT_OK)
         }
@@ -157,7 +157,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             })?;
             if let Some(links) = &report.links {
                 for warning in &links.warnings {
-                    eprintln!("warning: {warning}");
+                    eprintln!("warning: {}", report::printable(warning));
                 }
                 let s = links.stats;
                 eprintln!(
@@ -191,6 +191,11 @@ fn print_report(diagnostics: &[Diagnostic], format: Format) -> std::io::Result<(
         }
         _ => std::io::stdout().write_all(report::format(diagnostics, format, false).as_bytes()),
     }
+}
+
+/// A path as it may be shown on a terminal.
+fn printable_path(path: &Path) -> String {
+    report::printable(&path.to_string_lossy()).into_owned()
 }
 
 /// Colour only on a terminal, and never when `NO_COLOR` is set.

@@ -1,11 +1,14 @@
 //! The only printer of diagnostics: human (rustc-style), JSON, GitHub Actions.
 //! Each format is a pure function from diagnostics to a string.
 
+use std::borrow::Cow;
+use std::ops::Range;
+
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 use serde::Serialize;
 
 use crate::count;
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Diagnostic, Excerpt, Severity};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -36,17 +39,19 @@ pub fn human(diagnostics: &[Diagnostic], color: bool) -> String {
             Severity::Error => Level::ERROR,
             _ => Level::WARNING,
         };
-        let title = level.primary_title(d.message.as_str()).id(d.code.as_str());
+        let (file, message) = (printable(&d.file), printable(&d.message));
+        let title = level.primary_title(message).id(d.code.as_str());
         let rendered = match &d.excerpt {
             Some(excerpt) => {
-                let snippet = Snippet::source(excerpt.text.as_str())
+                let (source, range) = printable_excerpt(excerpt);
+                let snippet = Snippet::source(source)
                     .line_start(d.line)
-                    .path(d.file.as_str())
-                    .annotation(AnnotationKind::Primary.span(excerpt.range.clone()));
+                    .path(file)
+                    .annotation(AnnotationKind::Primary.span(range));
                 renderer.render(&[title.element(snippet)])
             }
             None => renderer.render(&[title.element(
-                annotate_snippets::Origin::path(d.file.as_str())
+                annotate_snippets::Origin::path(file)
                     .line(d.line)
                     .char_column(d.column),
             )]),
@@ -57,6 +62,59 @@ pub fn human(diagnostics: &[Diagnostic], color: bool) -> String {
     out.push_str(&summary(diagnostics));
     out.push('\n');
     out
+}
+
+/// `text` safe to print on a terminal: control characters (C0 but tab, DEL,
+/// C1) and bidirectional overrides are shown as `\u{1b}`-style escapes, so a
+/// file name or a line of a guide cannot move the cursor, recolour the
+/// report, rewrite a line it was printed on, or reorder what it shows.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unprintable) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        push_printable(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+/// An error for stderr: `error: ` and the message, [`printable`] line by
+/// line (errors from templates may span lines; a path in them may not).
+pub fn error(message: &str) -> String {
+    let lines: Vec<Cow<str>> = message.split('\n').map(printable).collect();
+    format!("error: {}", lines.join("\n"))
+}
+
+fn is_unprintable(c: char) -> bool {
+    (c.is_control() && c != '\t') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn push_printable(out: &mut String, c: char) {
+    if is_unprintable(c) {
+        out.extend(c.escape_unicode());
+    } else {
+        out.push(c);
+    }
+}
+
+/// An excerpt's line made [`printable`], and its range moved to match.
+fn printable_excerpt(excerpt: &Excerpt) -> (String, Range<usize>) {
+    let (text, range) = (&excerpt.text, &excerpt.range);
+    let mut out = String::with_capacity(text.len());
+    let (mut start, mut end) = (None, None);
+    for (at, c) in text.char_indices() {
+        if at >= range.start && start.is_none() {
+            start = Some(out.len());
+        }
+        if at >= range.end && end.is_none() {
+            end = Some(out.len());
+        }
+        push_printable(&mut out, c);
+    }
+    let start = start.unwrap_or(out.len());
+    let end = end.unwrap_or(out.len()).max(start);
+    (out, start..end)
 }
 
 /// `N errors, M warnings` or `no problems found`.
@@ -115,15 +173,31 @@ pub fn github(diagnostics: &[Diagnostic]) -> String {
         .collect()
 }
 
-// Workflow command escaping, as in @actions/core's `command.ts`.
+/// Workflow command escaping as in @actions/core's `command.ts` (`%`, CR,
+/// LF; in properties `:` and `,` too), which the runner undoes, so a file
+/// name keeps its annotation; other control characters, which the log would
+/// show as they are, become [`printable`] escapes.
+fn escape_workflow(s: &str, property: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            ':' if property => out.push_str("%3A"),
+            ',' if property => out.push_str("%2C"),
+            c => push_printable(&mut out, c),
+        }
+    }
+    out
+}
+
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    escape_workflow(s, false)
 }
 
 fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+    escape_workflow(s, true)
 }
 
 #[cfg(test)]
@@ -162,6 +236,37 @@ mod tests {
             out,
             "::error file=content/tiktok.md,line=41,col=1,title=steps/empty::step 8 has no text\n"
         );
+    }
+
+    #[test]
+    fn github_escapes_what_the_runner_unescapes_and_shows_other_controls() {
+        let mut d = sample();
+        d.file = "content/a%b:c,d\r\u{1b}.md".into();
+        d.message = "50% done\nnext \u{1b}[2J".into();
+        assert_eq!(
+            github(&[d]),
+            "::error file=content/a%25b%3Ac%2Cd%0D\\u{1b}.md,line=41,col=1,title=steps/empty::50%25 done%0Anext \\u{1b}[2J\n"
+        );
+    }
+
+    #[test]
+    fn printable_escapes_controls_and_bidi_overrides_only() {
+        assert!(matches!(printable("日本語\ttab é"), Cow::Borrowed(_)));
+        assert_eq!(
+            printable("a\u{0}\u{7f}\u{85}\u{202e}\u{2066}\n"),
+            "a\\u{0}\\u{7f}\\u{85}\\u{202e}\\u{2066}\\u{a}"
+        );
+    }
+
+    #[test]
+    fn an_escaped_excerpt_keeps_its_caret_under_the_same_text() {
+        let excerpt = Excerpt {
+            text: "\u{1b}[31m [x](y\u{7}) é".into(),
+            range: 6..13,
+        };
+        let (text, range) = printable_excerpt(&excerpt);
+        assert_eq!(&excerpt.text[excerpt.range.clone()], "[x](y\u{7})");
+        assert_eq!(&text[range], "[x](y\\u{7})");
     }
 
     #[test]

@@ -203,10 +203,8 @@ pub fn read_guide(root: &Path, path: &Path, config: &SiteConfig) -> Result<Parse
             column,
         }
     })?;
-    let stem = file
-        .trim_start_matches("content/")
-        .trim_end_matches(".md")
-        .to_string();
+    let name = file.trim_start_matches("content/");
+    let stem = name.strip_suffix(".md").unwrap_or(name).to_string();
     Ok(parse_guide(file, stem, text, config))
 }
 

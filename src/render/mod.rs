@@ -3,7 +3,10 @@
 pub mod facts;
 pub mod markdown;
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
 use crate::content::Guide;
 use facts::Facts;
@@ -43,11 +46,24 @@ pub enum Target<'a> {
         source: &'a str,
         fragment: Option<String>,
     },
-    /// An asset under `content/`.
+    /// An asset under `content/`, by its path there (decoded).
     Asset(String),
     /// A relative path that names nothing in the site.
     Missing,
+    /// A relative path whose percent-encoding is malformed (`%zz`, a lone
+    /// `%`) or does not decode to UTF-8: no browser finds a file by it.
+    Undecodable,
 }
+
+/// What is percent-encoded when a path under `content/` becomes a URL:
+/// everything but unreserved characters and the `/` between segments, so
+/// `%`, `#`, `?`, spaces and non-ASCII never change what the URL names.
+const URL_PATH: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
 
 impl<'a> SiteLinks<'a> {
     pub fn new(
@@ -70,6 +86,9 @@ impl<'a> SiteLinks<'a> {
         let Some((path, fragment)) = site_relative(dest) else {
             return Target::Elsewhere;
         };
+        let Some(path) = percent_decode(path) else {
+            return Target::Undecodable;
+        };
         if let Some(stem) = path.strip_suffix(".md") {
             return match self.guides.get(stem) {
                 Some(source) => Target::Guide {
@@ -79,9 +98,8 @@ impl<'a> SiteLinks<'a> {
                 None => Target::Missing,
             };
         }
-        let path = path.split('?').next().unwrap_or(path);
-        if self.assets.contains(path) {
-            Target::Asset(path.to_string())
+        if self.assets.contains(path.as_ref()) {
+            Target::Asset(path.into_owned())
         } else {
             Target::Missing
         }
@@ -94,14 +112,19 @@ impl<'a> SiteLinks<'a> {
                 Some(f) => format!("{}{source}/#{f}", self.base_url),
                 None => format!("{}{source}/", self.base_url),
             }),
-            Target::Asset(path) => Some(format!("{}{path}", self.base_url)),
-            Target::Elsewhere | Target::Missing => None,
+            Target::Asset(path) => Some(format!(
+                "{}{}",
+                self.base_url,
+                utf8_percent_encode(&path, URL_PATH)
+            )),
+            Target::Elsewhere | Target::Missing | Target::Undecodable => None,
         }
     }
 }
 
-/// The path and fragment of a site-relative destination (`meta.md#x`,
-/// `./tiktok/shot.png`); `None` for external, root-absolute or in-page ones.
+/// The path (query dropped, still percent-encoded) and fragment of a
+/// site-relative destination (`meta.md#x`, `./tiktok/shot%201.png?v=2`);
+/// `None` for external, root-absolute or in-page ones.
 fn site_relative(dest: &str) -> Option<(&str, Option<&str>)> {
     if dest.is_empty() || dest.starts_with('#') || dest.starts_with('/') || has_scheme(dest) {
         return None;
@@ -110,13 +133,38 @@ fn site_relative(dest: &str) -> Option<(&str, Option<&str>)> {
         Some((path, fragment)) => (path, Some(fragment)),
         None => (dest, None),
     };
+    let path = path.split_once('?').map_or(path, |(path, _query)| path);
     Some((path.trim_start_matches("./"), fragment))
 }
 
-/// The file stem of the guide a destination names (`meta` for
-/// `meta.md#x`), whether or not that guide exists.
-pub fn guide_stem(dest: &str) -> Option<&str> {
-    site_relative(dest)?.0.strip_suffix(".md")
+/// `path` percent-decoded, as a browser or web server would; `None` when a
+/// `%` does not start two hex digits or the bytes are not UTF-8.
+fn percent_decode(path: &str) -> Option<Cow<'_, str>> {
+    let mut bytes = path.bytes();
+    while bytes.any(|b| b == b'%') {
+        let hex = bytes.clone().take(2).filter(u8::is_ascii_hexdigit).count();
+        if hex < 2 {
+            return None;
+        }
+    }
+    percent_decode_str(path).decode_utf8().ok()
+}
+
+/// The file stem of the guide a destination names (`my guide` for
+/// `my%20guide.md#x`), whether or not that guide exists.
+pub fn guide_stem(dest: &str) -> Option<String> {
+    let (path, _) = site_relative(dest)?;
+    percent_decode(path)?
+        .strip_suffix(".md")
+        .map(str::to_string)
+}
+
+/// Whether `dest` starts with `prefix` in any ASCII case (`HTTP://` is
+/// `http://`). Compares bytes, so no character of `dest` can be cut.
+pub fn starts_with_ignore_ascii_case(dest: &str, prefix: &str) -> bool {
+    dest.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 /// `scheme:` per RFC 3986, so `mailto:`, `https:` and `javascript:` are all external.
@@ -141,4 +189,30 @@ pub fn render(guide: &Guide, renderer: &MarkdownRenderer, links: &SiteLinks) -> 
 /// the guide is read; link `href`s are left as written.
 pub fn facts(guide: &Guide, renderer: &MarkdownRenderer) -> Facts {
     renderer.facts(guide.body(), guide.body_offset, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decode_takes_only_whole_utf8_escapes() {
+        assert_eq!(
+            percent_decode("my%20guide.md").as_deref(),
+            Some("my guide.md")
+        );
+        assert_eq!(percent_decode("100%25.png").as_deref(), Some("100%.png"));
+        assert_eq!(percent_decode("%E6%97%A5").as_deref(), Some("日"));
+        assert_eq!(percent_decode("日本語.md").as_deref(), Some("日本語.md"));
+        for bad in ["%", "a%4", "%zz", "%%41", "%E6%97", "%FF"] {
+            assert_eq!(percent_decode(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn prefixes_are_compared_as_bytes() {
+        assert!(starts_with_ignore_ascii_case("HTTP://x", "http://"));
+        assert!(!starts_with_ignore_ascii_case("日本語.md", "http://"));
+        assert!(!starts_with_ignore_ascii_case("http:", "http://"));
+    }
 }

@@ -412,7 +412,7 @@ fn linked_stems(rendered: &Rendered) -> BTreeSet<String> {
         .facts
         .links
         .iter()
-        .filter_map(|l| render::guide_stem(&l.dest).map(str::to_string))
+        .filter_map(|l| render::guide_stem(&l.dest))
         .collect()
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use crate::content::Guide;
 use crate::diag::{Code, Finding, did_you_mean};
 use crate::render::facts::{Facts, LinkKind};
-use crate::render::{SiteLinks, Target};
+use crate::render::{SiteLinks, Target, starts_with_ignore_ascii_case};
 
 use super::{GuideCtx, GuideSummary};
 
@@ -42,7 +42,7 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
             ));
             continue;
         }
-        if dest.len() >= 7 && dest[..7].eq_ignore_ascii_case("http://") {
+        if starts_with_ignore_ascii_case(dest, "http://") {
             findings.push(Finding::new(
                 Code::LinkInsecure,
                 link.span.clone(),
@@ -50,13 +50,15 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
             ));
         }
         // Fragments into other guides are `cross_guide_anchors`, once all are known.
-        if ctx.site.links.target(dest) == Target::Missing {
-            findings.push(Finding::new(
-                Code::LinkBroken,
-                link.span.clone(),
-                format!("{what} `{dest}` names no guide or file under content/"),
-            ));
-        }
+        let broken = match ctx.site.links.target(dest) {
+            Target::Missing => format!("{what} `{dest}` names no guide or file under content/"),
+            Target::Undecodable => format!(
+                "{what} `{dest}` does not percent-decode to a UTF-8 path: \
+                 write a `%` in a file name as `%25`"
+            ),
+            Target::Elsewhere | Target::Guide { .. } | Target::Asset(_) => continue,
+        };
+        findings.push(Finding::new(Code::LinkBroken, link.span.clone(), broken));
     }
     findings
 }
@@ -113,6 +115,9 @@ pub fn cross_guide_anchors<'a>(pages: &[(&'a Guide, &GuideSummary)]) -> Vec<(&'a
     findings
 }
 
+/// The longest fragment or id a did-you-mean suggestion is looked for in.
+const SUGGESTION_MAX_BYTES: usize = 100;
+
 fn anchor(
     span: std::ops::Range<usize>,
     fragment: &str,
@@ -124,7 +129,15 @@ fn anchor(
     if anchors.iter().any(|a| *a == decoded) {
         return None;
     }
-    let names: Vec<&str> = anchors.iter().map(String::as_str).collect();
+    // A suggestion compares every pair of characters of two names: only
+    // for names of a sensible length, or a long link costs seconds.
+    let suggestible = |name: &str| name.len() <= SUGGESTION_MAX_BYTES;
+    let names: Vec<&str> = if suggestible(fragment) {
+        let names = anchors.iter().map(String::as_str);
+        names.filter(|a| suggestible(a)).collect()
+    } else {
+        Vec::new()
+    };
     Some(Finding::new(
         Code::LinkAnchor,
         span,
