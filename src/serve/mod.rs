@@ -185,7 +185,7 @@ fn watch_sources(root: &Path, state: AppState) -> Result<SharedDebouncer, ServeE
             {
                 // `content/` or `themes/` may have just appeared.
                 if let Err(e) = watch_source_dirs(&watcher, &root) {
-                    eprintln!("warning: {e}");
+                    eprintln!("warning: {}", crate::cli::report::printable(&e.to_string()));
                 }
             }
             let started = Instant::now();
@@ -236,7 +236,7 @@ fn report(problem: Option<&str>, diagnostics: &[Diagnostic], started: Instant, w
     // The diagnostics are the last good site's, if any: not this attempt's.
     let outcome = match problem {
         Some(problem) => {
-            eprintln!("error: {problem}");
+            eprintln!("{}", crate::cli::report::error(problem));
             "failed, still serving the last good site".to_string()
         }
         None => crate::cli::report::summary(diagnostics),
