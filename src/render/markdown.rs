@@ -2,10 +2,12 @@
 //! steps stable ids, rewrite relative links, extract the facts, split the body
 //! where the onboard form goes, and sanitise the HTML.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, TextMergeWithOffset};
+use pulldown_cmark::{
+    CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, TextMergeWithOffset,
+};
 use regex::Regex;
 
 use super::facts::{EmailContext, EmailMention, Facts, Heading, Link, LinkKind, Step, TextRun};
@@ -87,7 +89,9 @@ impl MarkdownRenderer {
         links: Option<&'a SiteLinks>,
     ) -> Walker<'a> {
         let parser = Parser::new_ext(body, options()).into_offset_iter();
-        let events: Vec<(Event, Range<usize>)> = TextMergeWithOffset::new(parser).collect();
+        let events: Vec<(Event, Range<usize>)> = TextMergeWithOffset::new(parser)
+            .map(|(event, range)| (without_controls_in(event), range))
+            .collect();
         let mut walker = Walker::new(self, body, body_offset, links);
         walker.walk(events);
         walker
@@ -100,10 +104,84 @@ impl MarkdownRenderer {
         let mut html = String::new();
         pulldown_cmark::html::push_html(&mut html, events.into_iter());
         if has_raw_html {
-            self.sanitizer.clean(&html).to_string()
+            // The sanitiser decodes the author's `&#1;` back into a character.
+            let clean = self.sanitizer.clean(&html).to_string();
+            without_controls(&clean).unwrap_or(clean)
         } else {
             html
         }
+    }
+}
+
+/// Whether `c` is a control character that must not reach the output:
+/// C0 but tab, line feed and carriage return, DEL, and C1 (U+0080–U+009F,
+/// mostly Windows-1252 text decoded as Latin-1). HTML calls them all
+/// parse errors and shows nothing or a box for them.
+fn is_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// `text` without control characters, or `None` when it holds none (a byte
+/// scan: C1 characters all start with the byte 0xC2).
+fn without_controls(text: &str) -> Option<String> {
+    let may_hold = text
+        .bytes()
+        .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f || b == 0xc2);
+    (may_hold && text.chars().any(is_control))
+        .then(|| text.chars().filter(|&c| !is_control(c)).collect())
+}
+
+fn clean(text: CowStr<'_>) -> CowStr<'_> {
+    without_controls(&text).map_or(text, CowStr::from)
+}
+
+/// `event` with control characters removed from everything of it that
+/// reaches the page or the facts (text, raw HTML, URLs, titles, ids, a code
+/// block's language), so neither the HTML nor the manifest ever holds one.
+/// Spans stay those of the source.
+fn without_controls_in(event: Event<'_>) -> Event<'_> {
+    match event {
+        Event::Text(text) => Event::Text(clean(text)),
+        Event::Code(code) => Event::Code(clean(code)),
+        Event::Html(html) => Event::Html(clean(html)),
+        Event::InlineHtml(html) => Event::InlineHtml(clean(html)),
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: clean(dest_url),
+            title: clean(title),
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: clean(dest_url),
+            title: clean(title),
+            id,
+        }),
+        Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) => Event::Start(Tag::Heading {
+            level,
+            id: id.map(clean),
+            classes,
+            attrs,
+        }),
+        Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(clean(info))))
+        }
+        other => other,
     }
 }
 
@@ -125,19 +203,29 @@ pub fn slugify(text: &str) -> String {
     }
 }
 
-/// Hands out ids, suffixing repeats `-1`, `-2`, … as GitHub does.
+/// Hands out ids, suffixing repeats `-1`, `-2`, … as GitHub does
+/// (github-slugger): each wanted id remembers the last suffix it gave, so
+/// 20,000 equal headings cost 20,000 look-ups, not 200 million; a suffixed id
+/// already taken (a heading literally titled `a-1`) is skipped.
 #[derive(Default)]
-struct Ids(HashSet<String>);
+struct Ids {
+    taken: HashSet<String>,
+    last_suffix: HashMap<String, usize>,
+}
 
 impl Ids {
     fn unique(&mut self, wanted: &str) -> String {
-        let mut id = wanted.to_string();
-        let mut n = 0;
-        while !self.0.insert(id.clone()) {
-            n += 1;
-            id = format!("{wanted}-{n}");
+        if self.taken.insert(wanted.to_string()) {
+            return wanted.to_string();
         }
-        id
+        let suffix = self.last_suffix.entry(wanted.to_string()).or_default();
+        loop {
+            *suffix += 1;
+            let id = format!("{wanted}-{suffix}");
+            if self.taken.insert(id.clone()) {
+                return id;
+            }
+        }
     }
 }
 
@@ -642,10 +730,86 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_never_reach_the_html_or_the_facts() {
+        let body = "# Ti\u{1}tle {#i\u{2}d}\n\n\
+                    1. Open\u{7} the \u{1b}[31m**Members**\u{7f} page\u{85}.\n\
+                    2. Click [here\u{8}](https://x.com/&#3;a \"ti&#4;tle\") and `co\u{5}de` &#1;.\n\n\
+                    ```ru\u{6}st\nlet\u{b} x;\n```\n\n\
+                    <p title=\"a&#2;b\">raw&#x1b;html\u{c}</p>\n\n\
+                    ![al\u{e}t](sh&#15;ot.png \"x\u{10}y\")\n\ntab\tand\u{0}nul\n";
+        let rendered = MarkdownRenderer::default().render(body, 0, None);
+        let html = format!("{}{}", rendered.body.before_form, rendered.body.after_form);
+        let control = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+        assert!(!html.contains(control), "{html:?}");
+        assert!(
+            html.contains("Open the [31m<strong>Members</strong> page."),
+            "{html}"
+        );
+        assert!(html.contains("tab\tandnul"), "{html}");
+        assert!(
+            html.contains(r#"<a href="https://x.com/a" title="title">here</a>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<img src="shot.png" alt="alt" title="xy">"#),
+            "{html}"
+        );
+        let facts = rendered.facts;
+        let strings = facts
+            .steps
+            .iter()
+            .map(|s| s.text.as_str())
+            .chain(
+                facts
+                    .headings
+                    .iter()
+                    .flat_map(|h| [h.text.as_str(), h.id.as_str()]),
+            )
+            .chain(
+                facts
+                    .links
+                    .iter()
+                    .flat_map(|l| [l.dest.as_str(), l.text.as_str()]),
+            )
+            .chain(facts.anchors.iter().map(String::as_str));
+        for s in strings {
+            assert!(!s.contains(control), "{s:?}");
+        }
+        assert_eq!(facts.headings[0].id, "id");
+    }
+
+    #[test]
     fn repeated_ids_get_suffixes() {
         let mut ids = Ids::default();
         assert_eq!(ids.unique("a"), "a");
         assert_eq!(ids.unique("a"), "a-1");
         assert_eq!(ids.unique("a"), "a-2");
+    }
+
+    #[test]
+    fn suffixed_ids_never_collide_with_literal_ones() {
+        // GitHub: `a`, `a`, `a-1` → `a`, `a-1`, `a-1-1`.
+        let mut ids = Ids::default();
+        assert_eq!(ids.unique("a"), "a");
+        assert_eq!(ids.unique("a"), "a-1");
+        assert_eq!(ids.unique("a-1"), "a-1-1");
+        // GitHub: `a-1`, `a`, `a` → `a-1`, `a`, `a-2`.
+        let mut ids = Ids::default();
+        assert_eq!(ids.unique("a-1"), "a-1");
+        assert_eq!(ids.unique("a"), "a");
+        assert_eq!(ids.unique("a"), "a-2");
+        assert_eq!(ids.unique("a-1"), "a-1-1");
+    }
+
+    #[test]
+    fn many_equal_ids_cost_one_try_each() {
+        let mut ids = Ids::default();
+        for n in 0..20_000 {
+            let id = ids.unique("a");
+            assert_eq!(id, if n == 0 { "a".into() } else { format!("a-{n}") });
+        }
+        // Each repeat resumes from the last suffix: one insert per id.
+        assert_eq!(ids.taken.len(), 20_000);
+        assert_eq!(ids.last_suffix["a"], 19_999);
     }
 }
