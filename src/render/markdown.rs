@@ -2,6 +2,7 @@
 //! steps stable ids, rewrite relative links, extract the facts, split the body
 //! where the onboard form goes, and sanitise the HTML.
 
+use std::borrow::Borrow;
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
@@ -59,17 +60,17 @@ impl Default for MarkdownRenderer {
 impl MarkdownRenderer {
     /// Renders `body`, whose first byte sits at `body_offset` in its file.
     ///
-    /// The events stream from the parser through the walker into the HTML
-    /// writer: a 50 MB guide never holds its millions of events at once.
+    /// The events stream through the walker into the HTML writer.
     pub fn render(&self, body: &str, body_offset: usize, links: Option<&SiteLinks>) -> Rendered {
-        let mut walker = Walker::new(self, body, body_offset, links);
+        let (plan, events) = planned_events(body);
+        let mut walker = Walker::new(self, body, body_offset, links, plan);
         let written = Cell::new(0);
         let mut html = String::new();
         let sink = CountingWriter {
             html: &mut html,
             written: &written,
         };
-        pulldown_cmark::html::write_html_fmt(sink, walker.emit(events(body), &written))
+        pulldown_cmark::html::write_html_fmt(sink, walker.emit(events, &written))
             .expect("writing to a String never fails");
         let split = walker
             .form_byte
@@ -88,8 +89,9 @@ impl MarkdownRenderer {
     /// Only the facts: what `check` needs, without the HTML and sanitising
     /// that cost most of rendering.
     pub fn facts(&self, body: &str, body_offset: usize, links: Option<&SiteLinks>) -> Facts {
-        let mut walker = Walker::new(self, body, body_offset, links);
-        walker.emit(events(body), &Cell::new(0)).for_each(drop);
+        let (plan, events) = planned_events(body);
+        let mut walker = Walker::new(self, body, body_offset, links, plan);
+        walker.emit(events, &Cell::new(0)).for_each(drop);
         walker.facts
     }
 
@@ -127,18 +129,41 @@ impl fmt::Write for CountingWriter<'_> {
     }
 }
 
-/// What the walk must know before it starts, from a first pass over the
-/// events (parsing twice costs less than holding every event): the id each
-/// heading wants, in order, and the event where the form marker's paragraph
-/// starts, if anywhere (the first one counts).
-fn look_ahead(body: &str) -> (Vec<String>, Option<usize>) {
+/// Bodies up to this size (a guide is a few kilobytes) are parsed once and
+/// their events kept for the walk; larger ones are parsed twice rather than
+/// hold all their events (about 80 bytes per word: half a gigabyte for a
+/// 50 MB guide).
+const KEEP_EVENTS_UP_TO: usize = 256 << 10;
+
+type Events<'a> = Box<dyn Iterator<Item = (Event<'a>, Range<usize>)> + 'a>;
+
+/// What the walk must know before it starts: the id each heading wants, in
+/// order, and the event where the form marker's paragraph starts.
+type Plan = (Vec<String>, Option<usize>);
+
+/// The plan of `body` and its events to walk.
+fn planned_events(body: &str) -> (Plan, Events<'_>) {
+    if body.len() <= KEEP_EVENTS_UP_TO {
+        let kept: Vec<_> = events(body).collect();
+        let plan = look_ahead(kept.iter().map(|(event, _)| event));
+        (plan, Box::new(kept.into_iter()))
+    } else {
+        let plan = look_ahead(events(body).map(|(event, _)| event));
+        (plan, Box::new(events(body)))
+    }
+}
+
+/// The [`Plan`] from a first pass over the events (the first form marker
+/// counts).
+fn look_ahead<'e>(events: impl Iterator<Item = impl Borrow<Event<'e>>>) -> Plan {
     let mut wanted = Vec::new();
     let mut heading: Option<(Option<String>, String)> = None;
     let mut form_marker = None;
     // (where a paragraph started, whether the marker followed right away)
     let mut paragraph: Option<(usize, bool)> = None;
-    for (at, (event, _)) in events(body).enumerate() {
-        paragraph = match (&event, paragraph) {
+    for (at, event) in events.enumerate() {
+        let event = event.borrow();
+        paragraph = match (event, paragraph) {
             (Event::Start(Tag::Paragraph), _) => Some((at, false)),
             (Event::Text(text), Some((start, false)))
                 if at == start + 1 && text.trim() == FORM_MARKER =>
@@ -153,11 +178,11 @@ fn look_ahead(body: &str) -> (Vec<String>, Option<usize>) {
         };
         match event {
             Event::Start(Tag::Heading { id, .. }) => {
-                heading = Some((id.map(|i| i.to_string()), String::new()))
+                heading = Some((id.as_ref().map(|i| i.to_string()), String::new()))
             }
             Event::Text(t) | Event::Code(t) => {
                 if let Some((_, text)) = heading.as_mut() {
-                    text.push_str(&t);
+                    text.push_str(t);
                 }
             }
             Event::End(TagEnd::Heading(_)) => {
@@ -345,8 +370,8 @@ impl<'a> Walker<'a> {
         body: &'a str,
         offset: usize,
         links: Option<&'a SiteLinks<'a>>,
+        (wanted, form_marker): Plan,
     ) -> Self {
-        let (wanted, form_marker) = look_ahead(body);
         let mut ids = Ids::default();
         let heading_ids: Vec<String> = wanted.iter().map(|w| ids.unique(w)).collect();
         Walker {
@@ -916,6 +941,23 @@ mod tests {
         assert_eq!(html.matches("&lt;div&gt;").count(), 600 - MAX_HTML_DEPTH);
         assert_eq!(depth_change("<br><img src=x.png/><p>a</p><a href='#'>"), 1);
         assert_eq!(depth_change("</div></DIV>< div 3<4"), -2);
+    }
+
+    #[test]
+    fn a_large_body_is_parsed_twice_to_the_same_page() {
+        let tail = "## A\n\n{{ onboard_form() }}\n\n1. Step\n";
+        assert_eq!(
+            look_ahead(events(tail).collect::<Vec<_>>().iter().map(|(e, _)| e)),
+            look_ahead(events(tail).map(|(e, _)| e)),
+        );
+        let body = format!("{}{tail}", "x\n\n".repeat(KEEP_EVENTS_UP_TO / 3 + 1));
+        assert!(body.len() > KEEP_EVENTS_UP_TO);
+        let rendered = MarkdownRenderer::default().render(&body, 0, None);
+        assert!(rendered.body.before_form.ends_with("<h2 id=\"a\">A</h2>\n"));
+        assert_eq!(
+            rendered.body.after_form,
+            "<ol>\n<li id=\"a-step-1\">Step</li>\n</ol>\n"
+        );
     }
 
     #[test]
