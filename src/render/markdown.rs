@@ -91,7 +91,10 @@ impl MarkdownRenderer {
     pub fn facts(&self, body: &str, body_offset: usize, links: Option<&SiteLinks>) -> Facts {
         let (plan, events) = planned_events(body);
         let mut walker = Walker::new(self, body, body_offset, links, plan);
-        walker.emit(events, &Cell::new(0)).for_each(drop);
+        walker.keep_output = false;
+        for (at, (event, range)) in events.enumerate() {
+            walker.handle(at, event, range);
+        }
         walker.facts
     }
 
@@ -112,7 +115,17 @@ impl MarkdownRenderer {
 /// A guide body's events: parsed, text runs merged, control characters removed.
 fn events(body: &str) -> impl Iterator<Item = (Event<'_>, Range<usize>)> {
     let parser = Parser::new_ext(body, options()).into_offset_iter();
-    TextMergeWithOffset::new(parser).map(|(event, range)| (without_controls_in(event), range))
+    // Only a control character in the source, or a character reference,
+    // can put one in an event: most bodies need no event looked at.
+    let clean = may_hold_controls(body) || body.contains("&#");
+    TextMergeWithOffset::new(parser).map(move |(event, range)| {
+        let event = if clean {
+            without_controls_in(event)
+        } else {
+            event
+        };
+        (event, range)
+    })
 }
 
 /// The `String` the HTML writer appends to, and how long it is so far.
@@ -204,14 +217,17 @@ fn is_control(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
-/// `text` without control characters, or `None` when it holds none (a byte
-/// scan: C1 characters all start with the byte 0xC2).
+/// `text` without control characters, or `None` when it holds none.
 fn without_controls(text: &str) -> Option<String> {
-    let may_hold = text
-        .bytes()
-        .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f || b == 0xc2);
-    (may_hold && text.chars().any(is_control))
+    (may_hold_controls(text) && text.chars().any(is_control))
         .then(|| text.chars().filter(|&c| !is_control(c)).collect())
+}
+
+/// False only when `text` holds no control character (a byte scan: C1
+/// characters all start with the byte 0xC2, as do some others).
+fn may_hold_controls(text: &str) -> bool {
+    text.bytes()
+        .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f || b == 0xc2)
 }
 
 fn clean(text: CowStr<'_>) -> CowStr<'_> {
@@ -341,6 +357,8 @@ struct Walker<'a> {
     skip: usize,
     /// Output events not yet handed to the writer.
     out: VecDeque<Event<'a>>,
+    /// False when only the facts are wanted: no output is queued.
+    keep_output: bool,
     /// How many output events were handed to the writer.
     emitted: usize,
     facts: Facts,
@@ -384,6 +402,7 @@ impl<'a> Walker<'a> {
             form_marker,
             skip: 0,
             out: VecDeque::new(),
+            keep_output: true,
             emitted: 0,
             facts: Facts::default(),
             lists: Vec::new(),
@@ -430,6 +449,12 @@ impl<'a> Walker<'a> {
         })
     }
 
+    fn push(&mut self, event: Event<'a>) {
+        if self.keep_output {
+            self.out.push_back(event);
+        }
+    }
+
     /// The position the next output event will have.
     fn position(&self) -> usize {
         self.emitted + self.out.len()
@@ -464,7 +489,7 @@ impl<'a> Walker<'a> {
                 let id = self.heading_ids.next().unwrap_or_default();
                 self.heading = Some((level as u8, id.clone(), self.file_span(&range)));
                 self.facts.anchors.push(id.clone());
-                self.out.push_back(Event::Start(Tag::Heading {
+                self.push(Event::Start(Tag::Heading {
                     level,
                     id: Some(CowStr::from(id)),
                     classes: Vec::new(),
@@ -485,7 +510,7 @@ impl<'a> Walker<'a> {
                     h.text = collapse_whitespace(&h.text);
                     self.section = Some(self.facts.headings.len() - 1);
                 }
-                self.out.push_back(Event::End(TagEnd::Heading(level)));
+                self.push(Event::End(TagEnd::Heading(level)));
             }
             Event::Start(Tag::List(start)) => {
                 let step_list = (start.is_some() && self.lists.is_empty()).then(|| {
@@ -496,11 +521,11 @@ impl<'a> Walker<'a> {
                     next_number: start.unwrap_or(1),
                     step_list,
                 });
-                self.out.push_back(Event::Start(Tag::List(start)));
+                self.push(Event::Start(Tag::List(start)));
             }
             Event::End(TagEnd::List(ordered)) => {
                 let frame = self.lists.pop();
-                self.out.push_back(Event::End(TagEnd::List(ordered)));
+                self.push(Event::End(TagEnd::List(ordered)));
                 if frame.is_some_and(|f| f.step_list.is_some()) {
                     self.last_step_list_end = Some(self.position());
                 }
@@ -513,15 +538,15 @@ impl<'a> Walker<'a> {
                     step.text = collapse_whitespace(&step.text);
                     self.facts.steps.push(step);
                 }
-                self.out.push_back(Event::End(TagEnd::Item));
+                self.push(Event::End(TagEnd::Item));
             }
             Event::Start(Tag::CodeBlock(kind)) => {
                 self.in_code_block = true;
-                self.out.push_back(Event::Start(Tag::CodeBlock(kind)));
+                self.push(Event::Start(Tag::CodeBlock(kind)));
             }
             Event::End(TagEnd::CodeBlock) => {
                 self.in_code_block = false;
-                self.out.push_back(Event::End(TagEnd::CodeBlock));
+                self.push(Event::End(TagEnd::CodeBlock));
             }
             Event::Start(Tag::Link {
                 link_type,
@@ -551,7 +576,7 @@ impl<'a> Walker<'a> {
                 };
                 // A `javascript:` link keeps its text but loses the link.
                 if published {
-                    self.out.push_back(Event::Start(Tag::Link {
+                    self.push(Event::Start(Tag::Link {
                         link_type,
                         dest_url,
                         title,
@@ -577,7 +602,7 @@ impl<'a> Walker<'a> {
                     step.has_image = true;
                 }
                 if publishable(&href) {
-                    self.out.push_back(Event::Start(Tag::Image {
+                    self.push(Event::Start(Tag::Image {
                         link_type,
                         dest_url: CowStr::from(href),
                         title,
@@ -591,7 +616,7 @@ impl<'a> Walker<'a> {
                     .last()
                     .is_none_or(|open| open.href.is_some());
                 if published {
-                    self.out.push_back(Event::End(end));
+                    self.push(Event::End(end));
                 }
                 if let Some(open) = self.open_links.pop() {
                     self.facts.links.push(Link {
@@ -610,11 +635,11 @@ impl<'a> Walker<'a> {
                     EmailContext::Text
                 };
                 self.text(&text, &range, context);
-                self.out.push_back(Event::Text(text));
+                self.push(Event::Text(text));
             }
             Event::Code(code) => {
                 self.text(&code, &range, EmailContext::Code);
-                self.out.push_back(Event::Code(code));
+                self.push(Event::Code(code));
             }
             Event::Html(html) | Event::InlineHtml(html) => {
                 let visible = self.blank_comments(&html);
@@ -624,19 +649,19 @@ impl<'a> Walker<'a> {
                 if depth > MAX_HTML_DEPTH {
                     // Shown as written, like Markdown it cannot parse.
                     self.text(&html, &range, EmailContext::Text);
-                    self.out.push_back(Event::Text(html));
+                    self.push(Event::Text(html));
                 } else {
                     self.html_depth = depth;
                     self.has_raw_html = true;
                     self.html(&visible, &range);
-                    self.out.push_back(Event::Html(html));
+                    self.push(Event::Html(html));
                 }
             }
             Event::SoftBreak | Event::HardBreak => {
                 self.append_text(" ");
-                self.out.push_back(event);
+                self.push(event);
             }
-            other => self.out.push_back(other),
+            other => self.push(other),
         }
     }
 
@@ -646,7 +671,7 @@ impl<'a> Walker<'a> {
             _ => None,
         };
         let Some(list) = step_list else {
-            self.out.push_back(Event::Start(Tag::Item));
+            self.push(Event::Start(Tag::Item));
             return;
         };
         let frame = self.lists.last_mut().expect("one list is open");
@@ -662,8 +687,7 @@ impl<'a> Walker<'a> {
             Some(heading) => self.ids.unique(&format!("{}-step-{number}", heading.id)),
             None => self.ids.unique(&format!("step-{number}")),
         };
-        self.out
-            .push_back(Event::Html(CowStr::from(format!("<li id=\"{id}\">"))));
+        self.push(Event::Html(CowStr::from(format!("<li id=\"{id}\">"))));
         self.facts.anchors.push(id);
         self.step = Some(Step {
             section: self.section,
