@@ -149,6 +149,44 @@ pub struct Excerpt {
     pub range: Range<usize>,
 }
 
+/// Characters an excerpt shows on each side of its problem.
+const EXCERPT_CONTEXT: usize = 60;
+/// Characters an excerpt shows of the problem itself.
+const EXCERPT_SPAN: usize = 80;
+/// Marks where an excerpt cuts its line.
+const ELLIPSIS: &str = "…";
+
+impl Excerpt {
+    /// The part of `line` around `range` (byte offsets on character
+    /// boundaries): the whole line when it is short, else at most
+    /// [`EXCERPT_CONTEXT`] characters on each side of the first
+    /// [`EXCERPT_SPAN`] characters of the range, with an ellipsis where the
+    /// line is cut. A problem on a 1 MB line copies a few hundred bytes, not
+    /// the line.
+    fn around(line: &str, range: Range<usize>) -> Self {
+        let nth_after = |at: usize, n: usize| {
+            line[at..]
+                .char_indices()
+                .nth(n)
+                .map_or(line.len(), |(i, _)| at + i)
+        };
+        let from = line[..range.start]
+            .char_indices()
+            .rev()
+            .nth(EXCERPT_CONTEXT - 1)
+            .map_or(0, |(i, _)| i);
+        let end = range.end.min(nth_after(range.start, EXCERPT_SPAN));
+        let to = nth_after(end, EXCERPT_CONTEXT);
+        let head = if from > 0 { ELLIPSIS } else { "" };
+        let tail = if to < line.len() { ELLIPSIS } else { "" };
+        let shift = |i: usize| head.len() + i - from;
+        Excerpt {
+            text: format!("{head}{}{tail}", &line[from..to]),
+            range: shift(range.start)..shift(end),
+        }
+    }
+}
+
 fn serialize_code<S: serde::Serializer>(code: &Code, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(code.as_str())
 }
@@ -194,10 +232,7 @@ impl Diagnostic {
             line,
             column,
             message: finding.message,
-            excerpt: Some(Excerpt {
-                text: line_text.to_string(),
-                range: start..end,
-            }),
+            excerpt: Some(Excerpt::around(line_text, start..end)),
         }
     }
 
@@ -261,6 +296,42 @@ mod tests {
         let d = Diagnostic::locate(finding, Severity::Warn, "f", text, &index);
         let excerpt = d.excerpt.expect("an excerpt");
         assert_eq!(&excerpt.text[excerpt.range], "—");
+    }
+
+    #[test]
+    fn an_excerpt_of_a_long_line_is_a_window_around_its_problem() {
+        // Multi-byte characters on both sides: the cuts must fall between them.
+        let line = format!("{}TODO{}", "é".repeat(100_000), "日".repeat(100_000));
+        let text = format!("{line}\n");
+        let index = LineIndex::new(&text);
+        let at = line.find("TODO").unwrap();
+        let finding = Finding::new(Code::TextPlaceholder, at..at + 4, "m");
+        let d = Diagnostic::locate(finding, Severity::Warn, "f", &text, &index);
+        let excerpt = d.excerpt.expect("an excerpt");
+        assert_eq!(&excerpt.text[excerpt.range.clone()], "TODO");
+        let want = format!("…{}TODO{}…", "é".repeat(60), "日".repeat(60));
+        assert_eq!(excerpt.text, want);
+        assert_eq!(d.column, 100_001);
+    }
+
+    #[test]
+    fn an_excerpt_cuts_a_long_span_and_keeps_short_lines_whole() {
+        let line = "x".repeat(1_000);
+        let text = format!("ab {line}\n");
+        let index = LineIndex::new(&text);
+        let finding = Finding::new(Code::TextPlaceholder, 3..text.len() - 1, "m");
+        let excerpt = Diagnostic::locate(finding, Severity::Warn, "f", &text, &index)
+            .excerpt
+            .expect("an excerpt");
+        assert_eq!(&excerpt.text[excerpt.range.clone()], "x".repeat(80));
+        assert_eq!(excerpt.text, format!("ab {}…", "x".repeat(140)));
+        let short = "a TODO b\n";
+        let finding = Finding::new(Code::TextPlaceholder, 2..6, "m");
+        let index = LineIndex::new(short);
+        let excerpt = Diagnostic::locate(finding, Severity::Warn, "f", short, &index)
+            .excerpt
+            .expect("an excerpt");
+        assert_eq!((excerpt.text.as_str(), excerpt.range), ("a TODO b", 2..6));
     }
 
     #[test]

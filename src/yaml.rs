@@ -2,7 +2,8 @@
 //! hints, shared by `site.yaml` and guide front matter.
 
 use serde::de::DeserializeOwned;
-use serde_saphyr::{Error, MessageFormatter, UserMessageFormatter};
+use serde_saphyr::budget::BudgetBreach;
+use serde_saphyr::{Budget, Error, MessageFormatter, Options, UserMessageFormatter};
 
 use crate::diag::did_you_mean;
 
@@ -16,16 +17,47 @@ pub struct YamlError {
     pub column: usize,
 }
 
+/// Most bytes the values of one document may add up to, an alias counting
+/// as a copy of what it names. Front matter and `site.yaml` are a few
+/// kilobytes; this refuses a "billion laughs" document (a 1 MB value
+/// aliased 60 times) while it is parsed, before the copies exist.
+pub const MAX_EXPANDED_BYTES: usize = 1 << 20;
+
 /// Parses `text` into `T`; positions in the error are relative to `text`.
 pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
-    serde_saphyr::from_str(text).map_err(|err| convert(&err))
+    let mut budget = Budget::default();
+    budget.max_total_scalar_bytes = MAX_EXPANDED_BYTES;
+    let mut options = Options::default();
+    options.budget = Some(budget);
+    serde_saphyr::from_str_with_options(text, options).map_err(|err| convert(&err))
 }
 
 fn convert(err: &Error) -> YamlError {
-    let err = err.without_snippet();
     let (line, column) = err.location().map_or((1, 1), |l| {
         (l.line().max(1) as usize, l.column().max(1) as usize)
     });
+    let err = err.without_snippet();
+    // At an alias the error says where it is used (the position above) and
+    // wraps what went wrong.
+    let cause = match err {
+        Error::AliasError { error, .. } => error.without_snippet(),
+        other => other,
+    };
+    if let Error::Budget {
+        breach: BudgetBreach::ScalarBytes { .. },
+        ..
+    } = cause
+    {
+        return YamlError {
+            unknown_key: false,
+            message: format!(
+                "the values add up to more than {} MiB here, counting each alias (`*name`) as a copy of its anchor: write the text once, without aliases",
+                MAX_EXPANDED_BYTES >> 20
+            ),
+            line,
+            column,
+        };
+    }
     match err {
         Error::SerdeUnknownField {
             field, expected, ..
@@ -93,6 +125,37 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Lists {
+        title: String,
+        contacts: Vec<String>,
+    }
+
+    #[test]
+    fn an_alias_expanding_past_the_budget_is_refused_where_it_is_used() {
+        let big = "x".repeat(400_000);
+        let aliases = vec!["*big"; 60].join(", ");
+        let text = format!("title: &big \"{big}\"\ncontacts: [{aliases}]\n");
+        let err = parse::<Lists>(&text).unwrap_err();
+        assert!(!err.unknown_key);
+        assert!(
+            err.message.contains("more than 1 MiB") && err.message.contains("alias"),
+            "{}",
+            err.message
+        );
+        // `title` and the first alias make 800 kB, the second alias breaks
+        // the 1 MiB budget: it is where the error points, not the anchor.
+        assert_eq!((err.line, err.column), (2, 18), "{err:?}");
+    }
+
+    #[test]
+    fn aliases_within_the_budget_are_fine() {
+        let text = "title: &t Hello\ncontacts: [*t, *t]\n";
+        let lists = parse::<Lists>(text).unwrap();
+        assert_eq!(lists.contacts, ["Hello", "Hello"]);
     }
 
     #[test]

@@ -2,10 +2,15 @@
 //! steps stable ids, rewrite relative links, extract the facts, split the body
 //! where the onboard form goes, and sanitise the HTML.
 
-use std::collections::HashSet;
+use std::borrow::Borrow;
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::fmt;
 use std::ops::Range;
 
-use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, TextMergeWithOffset};
+use pulldown_cmark::{
+    CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, TextMergeWithOffset,
+};
 use regex::Regex;
 
 use super::facts::{EmailContext, EmailMention, Facts, Heading, Link, LinkKind, Step, TextRun};
@@ -54,56 +59,228 @@ impl Default for MarkdownRenderer {
 
 impl MarkdownRenderer {
     /// Renders `body`, whose first byte sits at `body_offset` in its file.
+    ///
+    /// The events stream through the walker into the HTML writer.
     pub fn render(&self, body: &str, body_offset: usize, links: Option<&SiteLinks>) -> Rendered {
-        let Walker {
-            mut out,
-            facts,
-            form_at,
-            last_step_list_end,
-            has_raw_html,
-            ..
-        } = self.walk(body, body_offset, links);
-        let split = form_at.or(last_step_list_end).unwrap_or(out.len());
-        let after = out.split_off(split);
+        let (plan, events) = planned_events(body);
+        let mut walker = Walker::new(self, body, body_offset, links, plan);
+        let written = Cell::new(0);
+        let mut html = String::new();
+        let sink = CountingWriter {
+            html: &mut html,
+            written: &written,
+        };
+        pulldown_cmark::html::write_html_fmt(sink, walker.emit(events, &written))
+            .expect("writing to a String never fails");
+        let split = walker
+            .form_byte
+            .or(walker.steps_end_byte)
+            .unwrap_or(html.len());
+        let after = html.split_off(split);
         Rendered {
             body: Body {
-                before_form: self.to_safe_html(out, has_raw_html),
-                after_form: self.to_safe_html(after, has_raw_html),
+                before_form: self.to_safe_html(html, walker.has_raw_html),
+                after_form: self.to_safe_html(after, walker.has_raw_html),
             },
-            facts,
+            facts: walker.facts,
         }
     }
 
     /// Only the facts: what `check` needs, without the HTML and sanitising
     /// that cost most of rendering.
     pub fn facts(&self, body: &str, body_offset: usize, links: Option<&SiteLinks>) -> Facts {
-        self.walk(body, body_offset, links).facts
-    }
-
-    fn walk<'a>(
-        &'a self,
-        body: &'a str,
-        body_offset: usize,
-        links: Option<&'a SiteLinks>,
-    ) -> Walker<'a> {
-        let parser = Parser::new_ext(body, options()).into_offset_iter();
-        let events: Vec<(Event, Range<usize>)> = TextMergeWithOffset::new(parser).collect();
-        let mut walker = Walker::new(self, body, body_offset, links);
-        walker.walk(events);
-        walker
+        let (plan, events) = planned_events(body);
+        let mut walker = Walker::new(self, body, body_offset, links, plan);
+        walker.keep_output = false;
+        for (at, (event, range)) in events.enumerate() {
+            walker.handle(at, event, range);
+        }
+        walker.facts
     }
 
     /// HTML from events. Markdown alone renders safely by construction: the
     /// writer escapes text and attributes, the walker drops unsafe URLs and
     /// heading attributes. Raw HTML from the author goes through ammonia.
-    fn to_safe_html(&self, events: Vec<Event>, has_raw_html: bool) -> String {
-        let mut html = String::new();
-        pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    fn to_safe_html(&self, html: String, has_raw_html: bool) -> String {
         if has_raw_html {
-            self.sanitizer.clean(&html).to_string()
+            // The sanitiser decodes the author's `&#1;` back into a character.
+            let clean = self.sanitizer.clean(&html).to_string();
+            without_controls(&clean).unwrap_or(clean)
         } else {
             html
         }
+    }
+}
+
+/// A guide body's events: parsed, text runs merged, control characters removed.
+fn events(body: &str) -> impl Iterator<Item = (Event<'_>, Range<usize>)> {
+    let parser = Parser::new_ext(body, options()).into_offset_iter();
+    // Only a control character in the source, or a character reference,
+    // can put one in an event: most bodies need no event looked at.
+    let clean = may_hold_controls(body) || body.contains("&#");
+    TextMergeWithOffset::new(parser).map(move |(event, range)| {
+        let event = if clean {
+            without_controls_in(event)
+        } else {
+            event
+        };
+        (event, range)
+    })
+}
+
+/// The `String` the HTML writer appends to, and how long it is so far.
+struct CountingWriter<'s> {
+    html: &'s mut String,
+    written: &'s Cell<usize>,
+}
+
+impl fmt::Write for CountingWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.html.push_str(s);
+        self.written.set(self.html.len());
+        Ok(())
+    }
+}
+
+/// Bodies up to this size (a guide is a few kilobytes) are parsed once and
+/// their events kept for the walk; larger ones are parsed twice rather than
+/// hold all their events (about 80 bytes per word: half a gigabyte for a
+/// 50 MB guide).
+const KEEP_EVENTS_UP_TO: usize = 256 << 10;
+
+type Events<'a> = Box<dyn Iterator<Item = (Event<'a>, Range<usize>)> + 'a>;
+
+/// What the walk must know before it starts: the id each heading wants, in
+/// order, and the event where the form marker's paragraph starts.
+type Plan = (Vec<String>, Option<usize>);
+
+/// The plan of `body` and its events to walk.
+fn planned_events(body: &str) -> (Plan, Events<'_>) {
+    if body.len() <= KEEP_EVENTS_UP_TO {
+        let kept: Vec<_> = events(body).collect();
+        let plan = look_ahead(kept.iter().map(|(event, _)| event));
+        (plan, Box::new(kept.into_iter()))
+    } else {
+        let plan = look_ahead(events(body).map(|(event, _)| event));
+        (plan, Box::new(events(body)))
+    }
+}
+
+/// The [`Plan`] from a first pass over the events (the first form marker
+/// counts).
+fn look_ahead<'e>(events: impl Iterator<Item = impl Borrow<Event<'e>>>) -> Plan {
+    let mut wanted = Vec::new();
+    let mut heading: Option<(Option<String>, String)> = None;
+    let mut form_marker = None;
+    // (where a paragraph started, whether the marker followed right away)
+    let mut paragraph: Option<(usize, bool)> = None;
+    for (at, event) in events.enumerate() {
+        let event = event.borrow();
+        paragraph = match (event, paragraph) {
+            (Event::Start(Tag::Paragraph), _) => Some((at, false)),
+            (Event::Text(text), Some((start, false)))
+                if at == start + 1 && text.trim() == FORM_MARKER =>
+            {
+                Some((start, true))
+            }
+            (Event::End(TagEnd::Paragraph), Some((start, true))) if at == start + 2 => {
+                form_marker = form_marker.or(Some(start));
+                None
+            }
+            _ => None,
+        };
+        match event {
+            Event::Start(Tag::Heading { id, .. }) => {
+                heading = Some((id.as_ref().map(|i| i.to_string()), String::new()))
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, text)) = heading.as_mut() {
+                    text.push_str(t);
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((explicit, text)) = heading.take() {
+                    wanted.push(explicit.unwrap_or_else(|| slugify(&text)));
+                }
+            }
+            _ => {}
+        }
+    }
+    (wanted, form_marker)
+}
+
+/// Whether `c` is a control character that must not reach the output:
+/// C0 but tab, line feed and carriage return, DEL, and C1 (U+0080–U+009F,
+/// mostly Windows-1252 text decoded as Latin-1). HTML calls them all
+/// parse errors and shows nothing or a box for them.
+fn is_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// `text` without control characters, or `None` when it holds none.
+fn without_controls(text: &str) -> Option<String> {
+    (may_hold_controls(text) && text.chars().any(is_control))
+        .then(|| text.chars().filter(|&c| !is_control(c)).collect())
+}
+
+/// False only when `text` holds no control character (a byte scan: C1
+/// characters all start with the byte 0xC2, as do some others).
+fn may_hold_controls(text: &str) -> bool {
+    text.bytes()
+        .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f || b == 0xc2)
+}
+
+fn clean(text: CowStr<'_>) -> CowStr<'_> {
+    without_controls(&text).map_or(text, CowStr::from)
+}
+
+/// `event` with control characters removed from everything of it that
+/// reaches the page or the facts (text, raw HTML, URLs, titles, ids, a code
+/// block's language), so neither the HTML nor the manifest ever holds one.
+/// Spans stay those of the source.
+fn without_controls_in(event: Event<'_>) -> Event<'_> {
+    match event {
+        Event::Text(text) => Event::Text(clean(text)),
+        Event::Code(code) => Event::Code(clean(code)),
+        Event::Html(html) => Event::Html(clean(html)),
+        Event::InlineHtml(html) => Event::InlineHtml(clean(html)),
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: clean(dest_url),
+            title: clean(title),
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: clean(dest_url),
+            title: clean(title),
+            id,
+        }),
+        Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) => Event::Start(Tag::Heading {
+            level,
+            id: id.map(clean),
+            classes,
+            attrs,
+        }),
+        Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(clean(info))))
+        }
+        other => other,
     }
 }
 
@@ -125,19 +302,29 @@ pub fn slugify(text: &str) -> String {
     }
 }
 
-/// Hands out ids, suffixing repeats `-1`, `-2`, … as GitHub does.
+/// Hands out ids, suffixing repeats `-1`, `-2`, … as GitHub does
+/// (github-slugger): each wanted id remembers the last suffix it gave, so
+/// 20,000 equal headings cost 20,000 look-ups, not 200 million; a suffixed id
+/// already taken (a heading literally titled `a-1`) is skipped.
 #[derive(Default)]
-struct Ids(HashSet<String>);
+struct Ids {
+    taken: HashSet<String>,
+    last_suffix: HashMap<String, usize>,
+}
 
 impl Ids {
     fn unique(&mut self, wanted: &str) -> String {
-        let mut id = wanted.to_string();
-        let mut n = 0;
-        while !self.0.insert(id.clone()) {
-            n += 1;
-            id = format!("{wanted}-{n}");
+        if self.taken.insert(wanted.to_string()) {
+            return wanted.to_string();
         }
-        id
+        let suffix = self.last_suffix.entry(wanted.to_string()).or_default();
+        loop {
+            *suffix += 1;
+            let id = format!("{wanted}-{suffix}");
+            if self.taken.insert(id.clone()) {
+                return id;
+            }
+        }
     }
 }
 
@@ -162,7 +349,18 @@ struct Walker<'a> {
     /// `None` leaves site-relative links as written (nothing is published).
     links: Option<&'a SiteLinks<'a>>,
     ids: Ids,
-    out: Vec<Event<'a>>,
+    /// Each heading's id, in order, given before any step's.
+    heading_ids: std::vec::IntoIter<String>,
+    /// The event index where the form marker's paragraph starts.
+    form_marker: Option<usize>,
+    /// Source events still to drop (the rest of the form marker's paragraph).
+    skip: usize,
+    /// Output events not yet handed to the writer.
+    out: VecDeque<Event<'a>>,
+    /// False when only the facts are wanted: no output is queued.
+    keep_output: bool,
+    /// How many output events were handed to the writer.
+    emitted: usize,
     facts: Facts,
     lists: Vec<ListFrame>,
     heading: Option<(u8, String, Range<usize>)>,
@@ -170,12 +368,18 @@ struct Walker<'a> {
     open_links: Vec<OpenLink>,
     in_code_block: bool,
     in_html_comment: bool,
+    /// How many elements the author's raw HTML left open, about.
+    html_depth: usize,
     /// Whether the source holds raw HTML, the only part that needs sanitising.
     has_raw_html: bool,
     /// Index of the last heading closed, which steps that follow sit under.
     section: Option<usize>,
+    /// Output event positions where the form may go, and the byte offsets in
+    /// the HTML they became.
     form_at: Option<usize>,
     last_step_list_end: Option<usize>,
+    form_byte: Option<usize>,
+    steps_end_byte: Option<usize>,
 }
 
 impl<'a> Walker<'a> {
@@ -184,14 +388,22 @@ impl<'a> Walker<'a> {
         body: &'a str,
         offset: usize,
         links: Option<&'a SiteLinks<'a>>,
+        (wanted, form_marker): Plan,
     ) -> Self {
+        let mut ids = Ids::default();
+        let heading_ids: Vec<String> = wanted.iter().map(|w| ids.unique(w)).collect();
         Walker {
             renderer,
             body,
             offset,
             links,
-            ids: Ids::default(),
-            out: Vec::new(),
+            ids,
+            heading_ids: heading_ids.into_iter(),
+            form_marker,
+            skip: 0,
+            out: VecDeque::new(),
+            keep_output: true,
+            emitted: 0,
             facts: Facts::default(),
             lists: Vec::new(),
             heading: None,
@@ -199,11 +411,53 @@ impl<'a> Walker<'a> {
             open_links: Vec::new(),
             in_code_block: false,
             in_html_comment: false,
+            html_depth: 0,
             has_raw_html: false,
             section: None,
             form_at: None,
             last_step_list_end: None,
+            form_byte: None,
+            steps_end_byte: None,
         }
+    }
+
+    /// The walk as a stream of output events for the HTML writer, which
+    /// reports in `written` how many bytes it wrote so far: where the form
+    /// goes becomes a byte offset in the HTML.
+    fn emit<'w>(
+        &'w mut self,
+        events: impl Iterator<Item = (Event<'a>, Range<usize>)> + 'w,
+        written: &'w Cell<usize>,
+    ) -> impl Iterator<Item = Event<'a>> + 'w {
+        let mut events = events.enumerate();
+        std::iter::from_fn(move || {
+            loop {
+                // The writer has written every event handed out so far.
+                if self.form_at == Some(self.emitted) {
+                    self.form_byte = Some(written.get());
+                }
+                if self.last_step_list_end == Some(self.emitted) {
+                    self.steps_end_byte = Some(written.get());
+                }
+                if let Some(event) = self.out.pop_front() {
+                    self.emitted += 1;
+                    return Some(event);
+                }
+                let (at, (event, range)) = events.next()?;
+                self.handle(at, event, range);
+            }
+        })
+    }
+
+    fn push(&mut self, event: Event<'a>) {
+        if self.keep_output {
+            self.out.push_back(event);
+        }
+    }
+
+    /// The position the next output event will have.
+    fn position(&self) -> usize {
+        self.emitted + self.out.len()
     }
 
     /// The URL to publish for a destination as written.
@@ -217,213 +471,198 @@ impl<'a> Walker<'a> {
         self.offset + range.start..self.offset + range.end
     }
 
-    fn walk(&mut self, events: Vec<(Event<'a>, Range<usize>)>) {
-        let heading_ids = self.heading_ids(&events);
-        let mut heading_ids = heading_ids.into_iter();
-        let form_marker = form_marker_at(&events);
-        let mut events = events.into_iter().enumerate();
-        while let Some((at, (event, range))) = events.next() {
-            match event {
-                Event::Start(Tag::Paragraph) if Some(at) == form_marker => {
-                    // The marker's text and the paragraph's end go too.
-                    events.nth(1);
-                    self.form_at = Some(self.out.len());
+    /// One source event: facts collected, output events queued.
+    fn handle(&mut self, at: usize, event: Event<'a>, range: Range<usize>) {
+        if self.skip > 0 {
+            self.skip -= 1;
+            return;
+        }
+        match event {
+            Event::Start(Tag::Paragraph) if Some(at) == self.form_marker => {
+                // The marker's text and the paragraph's end go too.
+                self.skip = 2;
+                self.form_at = Some(self.position());
+            }
+            // `{.class key=value}` heading attributes could carry event
+            // handlers: only the id is kept.
+            Event::Start(Tag::Heading { level, .. }) => {
+                let id = self.heading_ids.next().unwrap_or_default();
+                self.heading = Some((level as u8, id.clone(), self.file_span(&range)));
+                self.facts.anchors.push(id.clone());
+                self.push(Event::Start(Tag::Heading {
+                    level,
+                    id: Some(CowStr::from(id)),
+                    classes: Vec::new(),
+                    attrs: Vec::new(),
+                }));
+                self.facts.headings.push(Heading {
+                    level: level as u8,
+                    text: String::new(),
+                    id: String::new(),
+                    span: self.file_span(&range),
+                });
+            }
+            Event::End(TagEnd::Heading(level)) => {
+                if let (Some((_, id, _)), Some(h)) =
+                    (self.heading.take(), self.facts.headings.last_mut())
+                {
+                    h.id = id;
+                    h.text = collapse_whitespace(&h.text);
+                    self.section = Some(self.facts.headings.len() - 1);
                 }
-                // `{.class key=value}` heading attributes could carry event
-                // handlers: only the id is kept.
-                Event::Start(Tag::Heading { level, .. }) => {
-                    let id = heading_ids.next().unwrap_or_default();
-                    self.heading = Some((level as u8, id.clone(), self.file_span(&range)));
-                    self.facts.anchors.push(id.clone());
-                    self.out.push(Event::Start(Tag::Heading {
-                        level,
-                        id: Some(CowStr::from(id)),
-                        classes: Vec::new(),
-                        attrs: Vec::new(),
+                self.push(Event::End(TagEnd::Heading(level)));
+            }
+            Event::Start(Tag::List(start)) => {
+                let step_list = (start.is_some() && self.lists.is_empty()).then(|| {
+                    self.facts.step_lists += 1;
+                    self.facts.step_lists - 1
+                });
+                self.lists.push(ListFrame {
+                    next_number: start.unwrap_or(1),
+                    step_list,
+                });
+                self.push(Event::Start(Tag::List(start)));
+            }
+            Event::End(TagEnd::List(ordered)) => {
+                let frame = self.lists.pop();
+                self.push(Event::End(TagEnd::List(ordered)));
+                if frame.is_some_and(|f| f.step_list.is_some()) {
+                    self.last_step_list_end = Some(self.position());
+                }
+            }
+            Event::Start(Tag::Item) => self.start_item(range),
+            Event::End(TagEnd::Item) => {
+                if self.lists.len() == 1
+                    && let Some(mut step) = self.step.take()
+                {
+                    step.text = collapse_whitespace(&step.text);
+                    self.facts.steps.push(step);
+                }
+                self.push(Event::End(TagEnd::Item));
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                self.in_code_block = true;
+                self.push(Event::Start(Tag::CodeBlock(kind)));
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                self.in_code_block = false;
+                self.push(Event::End(TagEnd::CodeBlock));
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest = if link_type == LinkType::Email {
+                    format!("mailto:{dest_url}")
+                } else {
+                    dest_url.to_string()
+                };
+                let href = self.resolve(&dest);
+                let published = publishable(&href);
+                self.open_links.push(OpenLink {
+                    href: published.then(|| href.clone()),
+                    dest,
+                    kind: LinkKind::Markdown,
+                    span: self.file_span(&range),
+                    text: String::new(),
+                });
+                // The writer adds `mailto:` itself to e-mail autolinks.
+                let dest_url = if link_type == LinkType::Email {
+                    dest_url
+                } else {
+                    CowStr::from(href)
+                };
+                // A `javascript:` link keeps its text but loses the link.
+                if published {
+                    self.push(Event::Start(Tag::Link {
+                        link_type,
+                        dest_url,
+                        title,
+                        id,
                     }));
-                    self.facts.headings.push(Heading {
-                        level: level as u8,
-                        text: String::new(),
-                        id: String::new(),
-                        span: self.file_span(&range),
+                }
+            }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let href = self.resolve(&dest_url);
+                self.open_links.push(OpenLink {
+                    href: publishable(&href).then(|| href.clone()),
+                    dest: dest_url.to_string(),
+                    kind: LinkKind::Image,
+                    span: self.file_span(&range),
+                    text: String::new(),
+                });
+                if let Some(step) = self.step.as_mut() {
+                    step.has_image = true;
+                }
+                if publishable(&href) {
+                    self.push(Event::Start(Tag::Image {
+                        link_type,
+                        dest_url: CowStr::from(href),
+                        title,
+                        id,
+                    }));
+                }
+            }
+            Event::End(end @ (TagEnd::Link | TagEnd::Image)) => {
+                let published = self
+                    .open_links
+                    .last()
+                    .is_none_or(|open| open.href.is_some());
+                if published {
+                    self.push(Event::End(end));
+                }
+                if let Some(open) = self.open_links.pop() {
+                    self.facts.links.push(Link {
+                        dest: open.dest,
+                        href: open.href,
+                        text: collapse_whitespace(&open.text),
+                        kind: open.kind,
+                        span: open.span,
                     });
                 }
-                Event::End(TagEnd::Heading(level)) => {
-                    if let (Some((_, id, _)), Some(h)) =
-                        (self.heading.take(), self.facts.headings.last_mut())
-                    {
-                        h.id = id;
-                        h.text = collapse_whitespace(&h.text);
-                        self.section = Some(self.facts.headings.len() - 1);
-                    }
-                    self.out.push(Event::End(TagEnd::Heading(level)));
-                }
-                Event::Start(Tag::List(start)) => {
-                    let step_list = (start.is_some() && self.lists.is_empty()).then(|| {
-                        self.facts.step_lists += 1;
-                        self.facts.step_lists - 1
-                    });
-                    self.lists.push(ListFrame {
-                        next_number: start.unwrap_or(1),
-                        step_list,
-                    });
-                    self.out.push(Event::Start(Tag::List(start)));
-                }
-                Event::End(TagEnd::List(ordered)) => {
-                    let frame = self.lists.pop();
-                    self.out.push(Event::End(TagEnd::List(ordered)));
-                    if frame.is_some_and(|f| f.step_list.is_some()) {
-                        self.last_step_list_end = Some(self.out.len());
-                    }
-                }
-                Event::Start(Tag::Item) => self.start_item(range),
-                Event::End(TagEnd::Item) => {
-                    if self.lists.len() == 1
-                        && let Some(mut step) = self.step.take()
-                    {
-                        step.text = collapse_whitespace(&step.text);
-                        self.facts.steps.push(step);
-                    }
-                    self.out.push(Event::End(TagEnd::Item));
-                }
-                Event::Start(Tag::CodeBlock(kind)) => {
-                    self.in_code_block = true;
-                    self.out.push(Event::Start(Tag::CodeBlock(kind)));
-                }
-                Event::End(TagEnd::CodeBlock) => {
-                    self.in_code_block = false;
-                    self.out.push(Event::End(TagEnd::CodeBlock));
-                }
-                Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }) => {
-                    let dest = if link_type == LinkType::Email {
-                        format!("mailto:{dest_url}")
-                    } else {
-                        dest_url.to_string()
-                    };
-                    let href = self.resolve(&dest);
-                    let published = publishable(&href);
-                    self.open_links.push(OpenLink {
-                        href: published.then(|| href.clone()),
-                        dest,
-                        kind: LinkKind::Markdown,
-                        span: self.file_span(&range),
-                        text: String::new(),
-                    });
-                    // The writer adds `mailto:` itself to e-mail autolinks.
-                    let dest_url = if link_type == LinkType::Email {
-                        dest_url
-                    } else {
-                        CowStr::from(href)
-                    };
-                    // A `javascript:` link keeps its text but loses the link.
-                    if published {
-                        self.out.push(Event::Start(Tag::Link {
-                            link_type,
-                            dest_url,
-                            title,
-                            id,
-                        }));
-                    }
-                }
-                Event::Start(Tag::Image {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }) => {
-                    let href = self.resolve(&dest_url);
-                    self.open_links.push(OpenLink {
-                        href: publishable(&href).then(|| href.clone()),
-                        dest: dest_url.to_string(),
-                        kind: LinkKind::Image,
-                        span: self.file_span(&range),
-                        text: String::new(),
-                    });
-                    if let Some(step) = self.step.as_mut() {
-                        step.has_image = true;
-                    }
-                    if publishable(&href) {
-                        self.out.push(Event::Start(Tag::Image {
-                            link_type,
-                            dest_url: CowStr::from(href),
-                            title,
-                            id,
-                        }));
-                    }
-                }
-                Event::End(end @ (TagEnd::Link | TagEnd::Image)) => {
-                    let published = self
-                        .open_links
-                        .last()
-                        .is_none_or(|open| open.href.is_some());
-                    if published {
-                        self.out.push(Event::End(end));
-                    }
-                    if let Some(open) = self.open_links.pop() {
-                        self.facts.links.push(Link {
-                            dest: open.dest,
-                            href: open.href,
-                            text: collapse_whitespace(&open.text),
-                            kind: open.kind,
-                            span: open.span,
-                        });
-                    }
-                }
-                Event::Text(text) => {
-                    let context = if self.in_code_block {
-                        EmailContext::Code
-                    } else {
-                        EmailContext::Text
-                    };
-                    self.text(&text, &range, context);
-                    self.out.push(Event::Text(text));
-                }
-                Event::Code(code) => {
-                    self.text(&code, &range, EmailContext::Code);
-                    self.out.push(Event::Code(code));
-                }
-                Event::Html(ref html) | Event::InlineHtml(ref html) => {
+            }
+            Event::Text(text) => {
+                let context = if self.in_code_block {
+                    EmailContext::Code
+                } else {
+                    EmailContext::Text
+                };
+                self.text(&text, &range, context);
+                self.push(Event::Text(text));
+            }
+            Event::Code(code) => {
+                self.text(&code, &range, EmailContext::Code);
+                self.push(Event::Code(code));
+            }
+            Event::Html(html) | Event::InlineHtml(html) => {
+                let visible = self.blank_comments(&html);
+                let depth = self
+                    .html_depth
+                    .saturating_add_signed(depth_change(&visible));
+                if depth > MAX_HTML_DEPTH {
+                    // Shown as written, like Markdown it cannot parse.
+                    self.text(&html, &range, EmailContext::Text);
+                    self.push(Event::Text(html));
+                } else {
+                    self.html_depth = depth;
                     self.has_raw_html = true;
-                    self.html(html, &range);
-                    self.out.push(event);
+                    self.html(&visible, &range);
+                    self.push(Event::Html(html));
                 }
-                Event::SoftBreak | Event::HardBreak => {
-                    self.append_text(" ");
-                    self.out.push(event);
-                }
-                other => self.out.push(other),
             }
-        }
-    }
-
-    /// Ids for every heading, in order: `{#custom}` ids first, then slugs.
-    fn heading_ids(&mut self, events: &[(Event, Range<usize>)]) -> Vec<String> {
-        let mut wanted = Vec::new();
-        let mut current: Option<(Option<String>, String)> = None;
-        for (event, _) in events {
-            match event {
-                Event::Start(Tag::Heading { id, .. }) => {
-                    current = Some((id.as_ref().map(|i| i.to_string()), String::new()))
-                }
-                Event::Text(t) | Event::Code(t) => {
-                    if let Some((_, text)) = current.as_mut() {
-                        text.push_str(t);
-                    }
-                }
-                Event::End(TagEnd::Heading(_)) => {
-                    if let Some((explicit, text)) = current.take() {
-                        wanted.push(explicit.unwrap_or_else(|| slugify(&text)));
-                    }
-                }
-                _ => {}
+            Event::SoftBreak | Event::HardBreak => {
+                self.append_text(" ");
+                self.push(event);
             }
+            other => self.push(other),
         }
-        wanted.iter().map(|w| self.ids.unique(w)).collect()
     }
 
     fn start_item(&mut self, range: Range<usize>) {
@@ -432,7 +671,7 @@ impl<'a> Walker<'a> {
             _ => None,
         };
         let Some(list) = step_list else {
-            self.out.push(Event::Start(Tag::Item));
+            self.push(Event::Start(Tag::Item));
             return;
         };
         let frame = self.lists.last_mut().expect("one list is open");
@@ -448,8 +687,7 @@ impl<'a> Walker<'a> {
             Some(heading) => self.ids.unique(&format!("{}-step-{number}", heading.id)),
             None => self.ids.unique(&format!("step-{number}")),
         };
-        self.out
-            .push(Event::Html(CowStr::from(format!("<li id=\"{id}\">"))));
+        self.push(Event::Html(CowStr::from(format!("<li id=\"{id}\">"))));
         self.facts.anchors.push(id);
         self.step = Some(Step {
             section: self.section,
@@ -522,15 +760,14 @@ impl<'a> Walker<'a> {
 
     /// Raw HTML: its links (outside comments, which nothing renders) and
     /// whether it shows an image in a step.
-    fn html(&mut self, html: &str, range: &Range<usize>) {
+    fn html(&mut self, visible: &str, range: &Range<usize>) {
         let start = self.offset + range.start;
-        let visible = self.blank_comments(html);
         if let Some(step) = self.step.as_mut()
             && visible.to_ascii_lowercase().contains("<img")
         {
             step.has_image = true;
         }
-        for caps in self.renderer.html_url.captures_iter(&visible) {
+        for caps in self.renderer.html_url.captures_iter(visible) {
             let Some(url) = caps.get(1).or(caps.get(2)).or(caps.get(3)) else {
                 continue;
             };
@@ -545,6 +782,50 @@ impl<'a> Walker<'a> {
             });
         }
     }
+}
+
+/// Most elements raw HTML may leave open, as in browsers, which put deeper
+/// ones beside the 512th. The sanitiser's parser checks the open elements
+/// at every tag: 100,000 unclosed `<div>`s would cost it billions of steps.
+/// Raw HTML that would open more is shown as written.
+const MAX_HTML_DEPTH: usize = 512;
+
+/// Elements that never hold content, so never stay open.
+const VOID_ELEMENTS: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr",
+];
+
+/// How many elements `html` (comments blanked) opens minus how many it
+/// closes. An estimate: elements HTML closes implicitly (`<p>`, `<li>`) count
+/// as open, which only makes the limit come sooner.
+fn depth_change(html: &str) -> isize {
+    let mut change = 0;
+    for (at, _) in html.match_indices('<') {
+        let rest = &html[at + 1..];
+        let (closing, rest) = match rest.strip_prefix('/') {
+            Some(rest) => (true, rest),
+            None => (false, rest),
+        };
+        let name_len = rest.bytes().take_while(u8::is_ascii_alphanumeric).count();
+        let name = &rest[..name_len];
+        if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            continue;
+        }
+        if closing {
+            change -= 1;
+        } else {
+            let self_closing = rest[name_len..]
+                .split('>')
+                .next()
+                .is_some_and(|attributes| attributes.ends_with('/'));
+            let void = VOID_ELEMENTS.iter().any(|v| v.eq_ignore_ascii_case(name));
+            if !self_closing && !void {
+                change += 1;
+            }
+        }
+    }
+    change
 }
 
 /// Whether the sanitiser keeps a destination: http(s), mailto, or relative.
@@ -593,21 +874,6 @@ impl Walker<'_> {
     }
 }
 
-/// Where `{{ onboard_form() }}` stands alone in a paragraph (its start), if
-/// anywhere; the first one counts.
-fn form_marker_at(events: &[(Event, Range<usize>)]) -> Option<usize> {
-    events.windows(3).position(|w| {
-        matches!(
-            w,
-            [
-                (Event::Start(Tag::Paragraph), _),
-                (Event::Text(text), _),
-                (Event::End(TagEnd::Paragraph), _),
-            ] if text.trim() == FORM_MARKER
-        )
-    })
-}
-
 fn leading_number(item_source: &str) -> Option<u64> {
     let digits: &str = &item_source[..item_source.bytes().take_while(u8::is_ascii_digit).count()];
     digits.parse().ok()
@@ -642,10 +908,114 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_never_reach_the_html_or_the_facts() {
+        let body = "# Ti\u{1}tle {#i\u{2}d}\n\n\
+                    1. Open\u{7} the \u{1b}[31m**Members**\u{7f} page\u{85}.\n\
+                    2. Click [here\u{8}](https://x.com/&#3;a \"ti&#4;tle\") and `co\u{5}de` &#1;.\n\n\
+                    ```ru\u{6}st\nlet\u{b} x;\n```\n\n\
+                    <p title=\"a&#2;b\">raw&#x1b;html\u{c}</p>\n\n\
+                    ![al\u{e}t](sh&#15;ot.png \"x\u{10}y\")\n\ntab\tand\u{0}nul\n";
+        let rendered = MarkdownRenderer::default().render(body, 0, None);
+        let html = format!("{}{}", rendered.body.before_form, rendered.body.after_form);
+        let control = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+        assert!(!html.contains(control), "{html:?}");
+        assert!(
+            html.contains("Open the [31m<strong>Members</strong> page."),
+            "{html}"
+        );
+        assert!(html.contains("tab\tandnul"), "{html}");
+        assert!(
+            html.contains(r#"<a href="https://x.com/a" title="title">here</a>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<img src="shot.png" alt="alt" title="xy">"#),
+            "{html}"
+        );
+        let facts = rendered.facts;
+        let strings = facts
+            .steps
+            .iter()
+            .map(|s| s.text.as_str())
+            .chain(
+                facts
+                    .headings
+                    .iter()
+                    .flat_map(|h| [h.text.as_str(), h.id.as_str()]),
+            )
+            .chain(
+                facts
+                    .links
+                    .iter()
+                    .flat_map(|l| [l.dest.as_str(), l.text.as_str()]),
+            )
+            .chain(facts.anchors.iter().map(String::as_str));
+        for s in strings {
+            assert!(!s.contains(control), "{s:?}");
+        }
+        assert_eq!(facts.headings[0].id, "id");
+    }
+
+    #[test]
+    fn raw_html_deeper_than_browsers_allow_is_shown_as_written() {
+        let body = format!("{}<br><img src=x.png/><p>a</p>\n", "<div>\n".repeat(600));
+        let rendered = MarkdownRenderer::default().render(&body, 0, None);
+        let html = rendered.body.before_form;
+        assert_eq!(html.matches("<div>").count(), MAX_HTML_DEPTH, "{html}");
+        assert_eq!(html.matches("&lt;div&gt;").count(), 600 - MAX_HTML_DEPTH);
+        assert_eq!(depth_change("<br><img src=x.png/><p>a</p><a href='#'>"), 1);
+        assert_eq!(depth_change("</div></DIV>< div 3<4"), -2);
+    }
+
+    #[test]
+    fn a_large_body_is_parsed_twice_to_the_same_page() {
+        let tail = "## A\n\n{{ onboard_form() }}\n\n1. Step\n";
+        assert_eq!(
+            look_ahead(events(tail).collect::<Vec<_>>().iter().map(|(e, _)| e)),
+            look_ahead(events(tail).map(|(e, _)| e)),
+        );
+        let body = format!("{}{tail}", "x\n\n".repeat(KEEP_EVENTS_UP_TO / 3 + 1));
+        assert!(body.len() > KEEP_EVENTS_UP_TO);
+        let rendered = MarkdownRenderer::default().render(&body, 0, None);
+        assert!(rendered.body.before_form.ends_with("<h2 id=\"a\">A</h2>\n"));
+        assert_eq!(
+            rendered.body.after_form,
+            "<ol>\n<li id=\"a-step-1\">Step</li>\n</ol>\n"
+        );
+    }
+
+    #[test]
     fn repeated_ids_get_suffixes() {
         let mut ids = Ids::default();
         assert_eq!(ids.unique("a"), "a");
         assert_eq!(ids.unique("a"), "a-1");
         assert_eq!(ids.unique("a"), "a-2");
+    }
+
+    #[test]
+    fn suffixed_ids_never_collide_with_literal_ones() {
+        // GitHub: `a`, `a`, `a-1` → `a`, `a-1`, `a-1-1`.
+        let mut ids = Ids::default();
+        assert_eq!(ids.unique("a"), "a");
+        assert_eq!(ids.unique("a"), "a-1");
+        assert_eq!(ids.unique("a-1"), "a-1-1");
+        // GitHub: `a-1`, `a`, `a` → `a-1`, `a`, `a-2`.
+        let mut ids = Ids::default();
+        assert_eq!(ids.unique("a-1"), "a-1");
+        assert_eq!(ids.unique("a"), "a");
+        assert_eq!(ids.unique("a"), "a-2");
+        assert_eq!(ids.unique("a-1"), "a-1-1");
+    }
+
+    #[test]
+    fn many_equal_ids_cost_one_try_each() {
+        let mut ids = Ids::default();
+        for n in 0..20_000 {
+            let id = ids.unique("a");
+            assert_eq!(id, if n == 0 { "a".into() } else { format!("a-{n}") });
+        }
+        // Each repeat resumes from the last suffix: one insert per id.
+        assert_eq!(ids.taken.len(), 20_000);
+        assert_eq!(ids.last_suffix["a"], 19_999);
     }
 }

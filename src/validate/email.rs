@@ -1,6 +1,7 @@
 //! `email/*`: addresses are well-formed, within the allowed domains, shown as
 //! they are linked, and known to the front matter.
 
+use std::collections::HashSet;
 use std::ops::Range;
 
 use crate::content::Guide;
@@ -37,11 +38,13 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
             ));
         }
     }
+    let reported_invalid: HashSet<Range<usize>> = findings
+        .iter()
+        .filter(|f| f.code == Code::EmailInvalid)
+        .map(|f| f.span.clone())
+        .collect();
     for (address, span) in body {
-        let reported_invalid = findings
-            .iter()
-            .any(|f| f.code == Code::EmailInvalid && f.span == span);
-        if !reported_invalid && !known.contains(&address.to_lowercase()) {
+        if !reported_invalid.contains(&span) && !known.contains(&address.to_lowercase()) {
             findings.push(Finding::new(
                 Code::EmailUnknown,
                 span,

@@ -8,6 +8,8 @@ mod links;
 mod steps;
 mod text;
 
+use std::collections::BTreeMap;
+
 use rayon::prelude::*;
 
 use crate::config::SiteConfig;
@@ -95,10 +97,21 @@ pub fn site_diagnostics(config: &SiteConfig, pages: &[(&Guide, &GuideSummary)]) 
     pages.sort_by(|a, b| a.0.file.cmp(&b.0.file));
     let pages = pages.as_slice();
     let guides: Vec<&Guide> = pages.iter().map(|(g, _)| *g).collect();
-    frontmatter::duplicate_sources(&guides)
+    let mut by_guide: BTreeMap<&str, (&Guide, Vec<Finding>)> = BTreeMap::new();
+    for (guide, finding) in frontmatter::duplicate_sources(&guides)
         .into_iter()
         .chain(links::cross_guide_anchors(pages))
-        .map(|(guide, finding)| guide.diagnostic(finding, config))
+    {
+        let entry = by_guide.entry(&guide.file).or_insert((guide, Vec::new()));
+        entry.1.push(finding);
+    }
+    by_guide
+        .into_values()
+        .flat_map(|(guide, findings)| {
+            cap_repeats(findings)
+                .into_iter()
+                .map(move |finding| guide.diagnostic(finding, config))
+        })
         .filter(|d| d.severity != Severity::Allow)
         .collect()
 }
@@ -116,15 +129,84 @@ pub fn guide_diagnostics(
         site,
         config,
     };
-    GUIDE_RULES
-        .iter()
-        .flat_map(|rule| rule(&ctx))
+    let findings = GUIDE_RULES.iter().flat_map(|rule| rule(&ctx)).collect();
+    cap_repeats(findings)
+        .into_iter()
         .map(|finding| guide.diagnostic(finding, config))
         .filter(|d| d.severity != Severity::Allow)
         .collect()
 }
 
+/// How many findings of one code one guide reports before the rest are
+/// summed up in one.
+const MAX_REPEATS: usize = 20;
+
+/// `findings` of one guide with at most [`MAX_REPEATS`] of each code (the
+/// first ones in the file) and, where more were found, one finding of that
+/// code at the first left out saying how many: a line of 200,000 `TODO`s is
+/// 21 diagnostics, not 200,000 (each locating and copying its line).
+fn cap_repeats(mut findings: Vec<Finding>) -> Vec<Finding> {
+    findings.sort_by_key(|f| (f.code, f.span.start));
+    let mut capped = Vec::new();
+    for same_code in findings.chunk_by(|a, b| a.code == b.code) {
+        let (listed, left_out) = same_code.split_at(same_code.len().min(MAX_REPEATS));
+        capped.extend_from_slice(listed);
+        if let Some(first) = left_out.first() {
+            capped.push(Finding::new(
+                first.code,
+                first.span.clone(),
+                format!(
+                    "and {} more like this in this file (only the first {MAX_REPEATS} of each kind are listed)",
+                    left_out.len()
+                ),
+            ));
+        }
+    }
+    capped
+}
+
 /// The one order every report uses.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Code;
+
+    fn placeholder_at(at: usize) -> Finding {
+        Finding::new(Code::TextPlaceholder, at..at + 4, "placeholder")
+    }
+
+    #[test]
+    fn repeats_of_a_code_are_capped_with_one_summary() {
+        // Out of file order, mixed with another code that stays whole.
+        let mut findings: Vec<Finding> = (0..1_000).rev().map(|i| placeholder_at(i * 10)).collect();
+        findings.push(Finding::new(Code::StepsEmpty, 5..6, "empty"));
+        let capped = cap_repeats(findings);
+        assert_eq!(capped.len(), 1 + MAX_REPEATS + 1);
+        let placeholders: Vec<&Finding> = capped
+            .iter()
+            .filter(|f| f.code == Code::TextPlaceholder)
+            .collect();
+        let starts: Vec<usize> = placeholders.iter().map(|f| f.span.start).collect();
+        let want: Vec<usize> = (0..=MAX_REPEATS).map(|i| i * 10).collect();
+        assert_eq!(
+            starts, want,
+            "the first ones, then the summary at the first left out"
+        );
+        let summary = placeholders.last().unwrap();
+        assert!(
+            summary.message.starts_with("and 980 more like this"),
+            "{}",
+            summary.message
+        );
+    }
+
+    #[test]
+    fn exactly_the_cap_has_no_summary() {
+        let findings = (0..MAX_REPEATS).map(placeholder_at).collect();
+        assert_eq!(cap_repeats(findings).len(), MAX_REPEATS);
+    }
 }

@@ -25,9 +25,9 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
             format!("step {} has no text", step.number),
         ));
     }
-    for list in 0..ctx.facts.step_lists {
-        let items: Vec<&Step> = steps.iter().filter(|s| s.list == list).collect();
-        findings.extend(numbering(ctx, &items));
+    // A list's steps are consecutive: one pass, however many lists.
+    for items in steps.chunk_by(|a, b| a.list == b.list) {
+        findings.extend(numbering(ctx, items));
     }
     // Without steps, "no step names the grantee" would only repeat steps/missing.
     if let Some(access) = ctx
@@ -89,7 +89,7 @@ fn names(text: &str, needle: &str) -> bool {
 
 /// Written numbers must count up by one from the list's start. Writing every
 /// item with the first number (`1.` `1.` `1.`) is a Markdown idiom and allowed.
-fn numbering(ctx: &GuideCtx, items: &[&Step]) -> Option<Finding> {
+fn numbering(ctx: &GuideCtx, items: &[Step]) -> Option<Finding> {
     let written: Vec<u64> = items.iter().filter_map(|s| s.written_number).collect();
     let first = *written.first()?;
     if written.iter().all(|&n| n == first) && written.len() == items.len() && items.len() > 1 {
@@ -101,7 +101,7 @@ fn numbering(ctx: &GuideCtx, items: &[&Step]) -> Option<Finding> {
             let what = if next <= prev { "repeats" } else { "skips" };
             Finding::new(
                 Code::StepsNumbering,
-                marker_span(ctx, pair[1]),
+                marker_span(ctx, &pair[1]),
                 format!(
                     "step number {next} after {prev} {what} a number: the reader sees {}",
                     pair[1].number
