@@ -72,6 +72,7 @@ codes! {
     FormInvalid = "form/invalid", Error;
     TextPlaceholder = "text/placeholder", Warn;
     ContentOutsideRoot = "content/outside-root", Error;
+    ContentTooLarge = "content/too-large", Error;
 }
 
 impl fmt::Display for Code {

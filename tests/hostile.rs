@@ -153,18 +153,54 @@ fn count(diagnostics: &[serde_json::Value], code: &str) -> usize {
     diagnostics.iter().filter(|d| d["code"] == code).count()
 }
 
+/// A guide of `bytes` bytes of realistic text.
+fn site_of_size(bytes: usize) -> SiteFixture {
+    let front = realistic_front_matter();
+    let body = realistic_body().repeat((bytes - front.len()) / realistic_body().len());
+    let site = SiteFixture::new();
+    site.file("content/tiktok.md", format!("{front}{body}"));
+    site
+}
+
 #[test]
 #[ignore = "stress test: run with --release -- --ignored"]
-fn a_50_mb_guide() {
-    let body = realistic_body().repeat(50_000_000 / realistic_body().len() + 1);
-    let site = SiteFixture::new();
-    site.file(
-        "content/tiktok.md",
-        format!("{}{body}", realistic_front_matter()),
-    );
+fn a_50_mb_guide_is_refused_unread() {
+    let site = site_of_size(50_000_000);
     let (diagnostics, build) = within_budget("50 MB", &site);
+    let found: Vec<_> = diagnostics
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap(), d["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(found, [("content/too-large", 1)]);
+    assert_exit_code(&build, 1);
+}
+
+/// The largest guide that is read renders within the budgets: the limit
+/// is what keeps a 50 MB guide inside them, so it must be low enough.
+#[test]
+#[ignore = "stress test: run with --release -- --ignored"]
+fn a_guide_just_under_the_size_limit() {
+    let site = site_of_size(16 * 1024 * 1024 - 4096);
+    let (diagnostics, build) = within_budget("16 MiB", &site);
     assert_eq!(diagnostics, Vec::<serde_json::Value>::new());
     assert_exit_code(&build, 0);
+}
+
+#[test]
+fn a_guide_over_the_size_limit_is_refused_naming_the_limit() {
+    let site = site_of_size(16 * 1024 * 1024 + 4096);
+    site.guide("acme", common::STEPS);
+    let run = common::check_json(site.path(), &["--offline"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.diagnostics.len(), 1, "{:?}", run.diagnostics);
+    let d = &run.diagnostics[0];
+    assert_eq!(d["code"], "content/too-large");
+    assert_eq!(d["file"], "content/tiktok.md");
+    let message = d["message"].as_str().unwrap();
+    assert!(
+        message.contains("16.0 MiB") && message.contains("16 MiB"),
+        "{message}"
+    );
 }
 
 #[test]

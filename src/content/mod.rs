@@ -4,6 +4,7 @@
 pub mod front_matter;
 
 use std::collections::BTreeSet;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -153,19 +154,26 @@ pub fn load_with<T: Send>(
 pub fn outside_root(root: &Path, path: &Path, config: &SiteConfig) -> Diagnostic {
     let file = relative_slash_path(root, path);
     let target = std::fs::read_link(path).unwrap_or_else(|_| path.to_path_buf());
-    let finding = Finding::new(
-        Code::ContentOutsideRoot,
-        0..0,
-        format!(
-            "`{file}` leads outside the site root (to {target:?}): it is not read or published; \
-             copy what it should show into the site instead"
-        ),
+    let message = format!(
+        "`{file}` leads outside the site root (to {target:?}): it is not read or published; \
+         copy what it should show into the site instead"
     );
-    let severity = config.severity(Code::ContentOutsideRoot);
+    whole_file(Code::ContentOutsideRoot, file, message, config)
+}
+
+/// A diagnostic about a file as a whole, at its start, with no line shown:
+/// none of it was read.
+fn whole_file(code: Code, file: String, message: String, config: &SiteConfig) -> Diagnostic {
+    let finding = Finding::new(code, 0..0, message);
     Diagnostic {
-        // No line of it is read, so there is none to show.
         excerpt: None,
-        ..Diagnostic::locate(finding, severity, &file, "", &LineIndex::new(""))
+        ..Diagnostic::locate(
+            finding,
+            config.severity(code),
+            &file,
+            "",
+            &LineIndex::new(""),
+        )
     }
 }
 
@@ -185,13 +193,39 @@ pub enum Parsed {
     Invalid(Diagnostic),
 }
 
+/// The largest guide read. Real guides are a few kilobytes; rendering one
+/// costs about twenty times its size in memory (its page, embed and manifest
+/// entry are each as large), so a runaway file is refused unread instead.
+pub const MAX_GUIDE_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Reads and parses one guide file.
 pub fn read_guide(root: &Path, path: &Path, config: &SiteConfig) -> Result<Parsed, LoadError> {
     let file = relative_slash_path(root, path);
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+    let io_error = |source| LoadError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    // Read at most one byte past the limit: what a file claims to hold is no
+    // bound (it may grow, or be a device), what is read is.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_GUIDE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(io_error)?;
+    if bytes.len() as u64 > MAX_GUIDE_BYTES {
+        let size = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
+        let message = format!(
+            "this guide is {:.1} MiB, over the {} MiB a guide may be, and was not read: \
+             a guide is a few kilobytes of steps; split it, or move data out of it",
+            size as f64 / 1024.0 / 1024.0,
+            MAX_GUIDE_BYTES / 1024 / 1024
+        );
+        return Ok(Parsed::Invalid(whole_file(
+            Code::ContentTooLarge,
+            file,
+            message,
+            config,
+        )));
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         // The valid prefix is UTF-8 by definition, so positions in it are exact.
