@@ -208,12 +208,12 @@ impl Diagnostic {
         let (line, column) = index.line_col(text, finding.span.start);
         let line_range = index.line_range(text, line);
         let line_text = text[line_range.clone()].trim_end_matches(['\n', '\r']);
-        let start = finding.span.start - line_range.start;
-        let end = finding
-            .span
-            .end
-            .clamp(finding.span.start, line_range.start + line_text.len())
-            - line_range.start;
+        // A span may start in the line's own `\r\n` or past the text's end:
+        // the excerpt then marks the line's end.
+        let line_end = line_range.start + line_text.len();
+        let span_start = finding.span.start.min(line_end);
+        let start = span_start - line_range.start;
+        let end = finding.span.end.clamp(span_start, line_end) - line_range.start;
         // A rule's span may end inside a character (a decoded value measured
         // against its source): widen to whole characters rather than let the
         // excerpt split one.
@@ -244,7 +244,7 @@ impl Diagnostic {
 }
 
 /// Byte offsets of line starts, for offset → (line, column) lookups.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct LineIndex {
     starts: Vec<usize>,
 }
@@ -333,6 +333,18 @@ mod tests {
             .excerpt
             .expect("an excerpt");
         assert_eq!((excerpt.text.as_str(), excerpt.range), ("a TODO b", 2..6));
+    }
+
+    #[test]
+    fn a_span_in_a_line_break_or_past_the_end_is_located_at_the_line_end() {
+        let text = "a: b\r\nc\r\n";
+        let index = LineIndex::new(text);
+        for offset in [5, 6, 9, 10, 99] {
+            let finding = Finding::new(Code::TextPlaceholder, offset..offset + 1, "m");
+            let d = Diagnostic::locate(finding, Severity::Warn, "f", text, &index);
+            let excerpt = d.excerpt.expect("an excerpt");
+            assert!(excerpt.text.len() <= 4, "{offset}: {excerpt:?}");
+        }
     }
 
     #[test]
