@@ -7,32 +7,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use common::{
-    CONTACTS, GRANTEE, PORTAL, ROLE, STEPS, SiteFixture, assert_exit, guide_text, line_of, stderr,
-    without_line,
+    CONTACTS, GRANTEE, PORTAL, ROLE, STEPS, SiteFixture, assert_exit, guide_text, line_of,
+    snapshot, stderr, without_line,
 };
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 // ---------------------------------------------------------------- helpers
-
-/// Every file below `dir`: `/`-separated relative path → bytes.
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .map(|e| e.expect("walk output"))
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            (rel, std::fs::read(e.path()).unwrap())
-        })
-        .collect()
-}
 
 /// Asserts no staging or backup directory of `dist` is left next to it.
 #[track_caller]

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-use common::{STEPS, SiteFixture, assert_exit, guide_text, stderr};
+use common::{STEPS, SiteFixture, assert_exit, guide_text, snapshot, stderr};
 use sha2::{Digest, Sha256};
 
 /// `guidesite --root <site> build` started, its output captured.
@@ -20,20 +20,6 @@ fn spawn_build(site: &SiteFixture) -> std::process::Child {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("start guidesite")
-}
-
-/// Every file below `dir` (links not followed): relative path → bytes.
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .map(|e| e.expect("walk"))
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e.path().strip_prefix(dir).unwrap().display().to_string();
-            (rel, std::fs::read(e.path()).unwrap())
-        })
-        .collect()
 }
 
 /// Names beside the site's `dist/` that a build stages into.
