@@ -444,6 +444,33 @@ fn frontmatter_invalid_missing_required_key() {
 }
 
 #[test]
+fn frontmatter_invalid_control_character_written_by_an_escape() {
+    for (from, to, needle, key) in [
+        ("title: Meta access", r#"title: "Meta\x01 access""#, "\"Meta", "title"),
+        (
+            "label: Account Id",
+            r#"label: "Account\u0085Id""#,
+            "{ name: account_id",
+            "label",
+        ),
+        (
+            "contacts: [ops@agency.example]",
+            r#"contacts: ["ops@agency.example\0"]"#,
+            "\"ops@",
+            "contacts",
+        ),
+    ] {
+        let text = edit(&valid_guide(), from, to);
+        let report = assert_only_error(&text, "frontmatter/invalid", needle);
+        let message = &report.diagnostics[0].message;
+        assert!(
+            message.contains(&format!("`{key}` holds the control character U+")),
+            "{report}"
+        );
+    }
+}
+
+#[test]
 fn frontmatter_invalid_blank_title_or_platform_at_the_value() {
     for (from, to, needle) in [
         ("title: Meta access", "title: \"\"", "\"\""),

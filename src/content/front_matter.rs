@@ -67,6 +67,54 @@ pub struct FrontMatter {
     pub onboard: Option<Onboard>,
 }
 
+impl FrontMatter {
+    /// Every text value with its key and its place in the file: its own
+    /// span where it has one, else its form field's, else the block's start.
+    pub fn texts(&self, yaml_offset: usize) -> Vec<(&'static str, &str, Range<usize>)> {
+        let at = |v: &Spanned<String>| file_span(v, yaml_offset);
+        let block = yaml_offset..yaml_offset;
+        let mut texts = vec![
+            ("source", self.source.value.as_str(), at(&self.source)),
+            ("title", &self.title.value, at(&self.title)),
+            ("platform", &self.platform.value, at(&self.platform)),
+            ("summary", &self.summary, block),
+        ];
+        if let Some(access) = &self.access {
+            texts.push(("grantee", &access.grantee.value, at(&access.grantee)));
+            texts.push(("role", &access.role.value, at(&access.role)));
+        }
+        texts.extend(
+            self.contacts
+                .iter()
+                .map(|c| ("contacts", c.value.as_str(), at(c))),
+        );
+        if let Some(onboard) = &self.onboard {
+            texts.push(("portal", &onboard.portal.value, at(&onboard.portal)));
+            for field in &onboard.fields {
+                let span = file_span(field, yaml_offset);
+                let f = &field.value;
+                texts.push(("name", &f.name, span.clone()));
+                texts.push(("label", &f.label, span.clone()));
+                texts.push(("type", &f.kind.value, span.clone()));
+                let optional = [
+                    ("placeholder", f.placeholder.as_deref()),
+                    ("pattern", f.pattern.as_ref().map(|p| p.value.as_str())),
+                    ("help", f.help.as_deref()),
+                ];
+                for (key, value) in optional {
+                    texts.extend(value.map(|v| (key, v, span.clone())));
+                }
+                texts.extend(
+                    f.options
+                        .iter()
+                        .map(|o| ("options", o.as_str(), span.clone())),
+                );
+            }
+        }
+        texts
+    }
+}
+
 /// What the advertiser grants, and to whom.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

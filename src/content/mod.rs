@@ -311,6 +311,21 @@ fn parse_guide(file: String, stem: String, text: String, config: &SiteConfig) ->
             ));
         }
     }
+    // The parser refuses them written raw, but an escape in a quoted value
+    // (`"\x01"`) writes one, and front matter goes to the page and the portal.
+    for (key, value, span) in front.texts(split.yaml.start) {
+        if let Some(c) = value.chars().find(|&c| is_control(c)) {
+            return invalid(Finding::new(
+                Code::FrontmatterInvalid,
+                span,
+                format!(
+                    "`{key}` holds the control character U+{:04X}, which would reach the page \
+                     and the portal: remove the escape that writes it",
+                    u32::from(c)
+                ),
+            ));
+        }
+    }
     Parsed::Guide(Box::new(Guide {
         file,
         stem,
@@ -320,6 +335,14 @@ fn parse_guide(file: String, stem: String, text: String, config: &SiteConfig) ->
         text,
         front,
     }))
+}
+
+/// Whether `c` is a control character that must not reach the output:
+/// C0 but tab, line feed and carriage return, DEL, and C1 (U+0080–U+009F,
+/// mostly Windows-1252 text decoded as Latin-1). HTML calls them all
+/// parse errors and shows nothing or a box for them.
+pub fn is_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
 /// `[a-z0-9][a-z0-9-]*`: safe in URLs, file names and manifest keys.

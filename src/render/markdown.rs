@@ -15,6 +15,7 @@ use regex::Regex;
 
 use super::facts::{EmailContext, EmailMention, Facts, Heading, Link, LinkKind, Step, TextRun};
 use super::{Body, Rendered, SiteLinks};
+use crate::content::is_control;
 
 /// What an author writes on a line of its own to place the onboard form.
 pub const FORM_MARKER: &str = "{{ onboard_form() }}";
@@ -207,14 +208,6 @@ fn look_ahead<'e>(events: impl Iterator<Item = impl Borrow<Event<'e>>>) -> Plan 
         }
     }
     (wanted, form_marker)
-}
-
-/// Whether `c` is a control character that must not reach the output:
-/// C0 but tab, line feed and carriage return, DEL, and C1 (U+0080–U+009F,
-/// mostly Windows-1252 text decoded as Latin-1). HTML calls them all
-/// parse errors and shows nothing or a box for them.
-fn is_control(c: char) -> bool {
-    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
 /// `text` without control characters, or `None` when it holds none.
