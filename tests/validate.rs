@@ -446,7 +446,12 @@ fn frontmatter_invalid_missing_required_key() {
 #[test]
 fn frontmatter_invalid_control_character_written_by_an_escape() {
     for (from, to, needle, key) in [
-        ("title: Meta access", r#"title: "Meta\x01 access""#, "\"Meta", "title"),
+        (
+            "title: Meta access",
+            r#"title: "Meta\x01 access""#,
+            "\"Meta",
+            "title",
+        ),
         (
             "label: Account Id",
             r#"label: "Account\u0085Id""#,
