@@ -110,7 +110,8 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
             let emails = findings_at(&reachables.emails, |address| {
                 email_fault(address, &statuses)
             });
-            findings.extend(links.chain(emails).map(|f| guide.diagnostic(f, config)));
+            let found = validate::cap_repeats(links.chain(emails).collect());
+            findings.extend(found.into_iter().map(|f| guide.diagnostic(f, config)));
         }
         findings.retain(|d| d.severity != Severity::Allow);
         analysis.diagnostics.extend(validation);

@@ -137,6 +137,16 @@ impl SiteConfig {
     /// Reads `<root>/site.yaml`; a missing file means all defaults.
     pub fn load(root: &Path) -> Result<Self, ConfigError> {
         let path = root.join("site.yaml");
+        let leads_outside = path.is_symlink()
+            && !crate::site_root::SiteRoot::new(root).is_ok_and(|r| r.contains(&path));
+        if leads_outside {
+            return Err(ConfigError::Read {
+                path,
+                source: std::io::Error::other(
+                    "it leads outside the site root or into a hidden file, and is not read",
+                ),
+            });
+        }
         match std::fs::read_to_string(&path) {
             Ok(text) => Self::parse(&text, Path::new("site.yaml")),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SiteConfig::default()),

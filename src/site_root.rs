@@ -35,9 +35,14 @@ impl SiteRoot {
         })
     }
 
-    /// Whether `path` exists and resolves to a place inside the root.
+    /// Whether `path` exists and resolves to a place inside the root that
+    /// is not hidden: a link into `.git/` (where CI keeps its token) or to a
+    /// `.env` file is as much a leak as one to `/etc/passwd`.
     pub fn contains(&self, path: &Path) -> bool {
-        path.canonicalize().is_ok_and(|p| p.starts_with(&self.real))
+        path.canonicalize().is_ok_and(|p| {
+            p.strip_prefix(&self.real)
+                .is_ok_and(|inside| !inside.components().any(|c| is_hidden(c.as_os_str())))
+        })
     }
 
     /// Visits every file below `dir` in file-name order, following links
@@ -54,11 +59,14 @@ impl SiteRoot {
         if !self.contains(dir) {
             return visit(Visit::Outside { path: dir });
         }
+        // Hidden files and folders (`.git/`, `.env`, an editor's `.x.swp`)
+        // are not content, as in Hugo and Zola.
         let mut entries = walkdir::WalkDir::new(dir)
             .min_depth(1)
             .follow_links(true)
             .sort_by_file_name()
-            .into_iter();
+            .into_iter()
+            .filter_entry(|e| !is_hidden(e.file_name()));
         while let Some(entry) = entries.next() {
             let entry = match entry {
                 Ok(entry) => entry,
@@ -112,6 +120,10 @@ impl SiteRoot {
     }
 }
 
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().starts_with(b".")
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
@@ -129,6 +141,11 @@ mod tests {
         symlink(outside.path(), content.join("c")).unwrap();
         symlink(outside.path().join("secret"), content.join("d.md")).unwrap();
         symlink("/proc/self/environ", content.join("e.md")).unwrap();
+        std::fs::create_dir(site.path().join(".git")).unwrap();
+        std::fs::write(site.path().join(".git/config"), "token").unwrap();
+        symlink("../../.git", content.join("a/git")).unwrap();
+        symlink("../.git/config", content.join("f.md")).unwrap();
+        std::fs::write(content.join("a/.env"), "SECRET=1").unwrap();
 
         let root = SiteRoot::new(site.path()).unwrap();
         let (mut files, mut refused) = (Vec::new(), Vec::new());
@@ -150,6 +167,9 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(names(files), ["a/shot.png", "b/shot.png"]);
-        assert_eq!(names(refused), ["c", "d.md", "e.md"]);
+        assert_eq!(
+            names(refused),
+            ["a/git", "b/git", "c", "d.md", "e.md", "f.md"]
+        );
     }
 }

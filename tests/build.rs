@@ -1287,3 +1287,58 @@ fn a_theme_file_leading_outside_the_site_stops_the_build() {
     build_fails_naming(&site, 2, "themes/default/static/leak.css");
     assert!(!site.path().join("dist").exists());
 }
+
+#[test]
+#[cfg(unix)]
+fn links_into_git_and_hidden_files_are_never_published() {
+    use std::os::unix::fs::symlink;
+    let site = SiteFixture::new();
+    let token = "extraheader = AUTHORIZATION: basic SECRET-TOKEN";
+    site.guide("acme", STEPS)
+        .file(".git/config", token)
+        .file("content/acme/.env", "SECRET-TOKEN=1")
+        .file("content/acme/shot.png", "png");
+    symlink("../../.git", site.path().join("content/acme/git")).unwrap();
+    symlink("../.git/config", site.path().join("content/config.md")).unwrap();
+    symlink(
+        "../../.git/config",
+        site.path().join("content/acme/config.png"),
+    )
+    .unwrap();
+    let run = common::check_json(site.path(), &["--offline"]);
+    let refused: Vec<&str> = run
+        .diagnostics
+        .iter()
+        .filter(|d| d["code"] == "content/outside-root")
+        .map(|d| d["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            "content/acme/config.png",
+            "content/acme/git",
+            "content/config.md"
+        ]
+    );
+    site.site_yaml("lints:\n  content/outside-root: allow\n");
+    assert_exit(&site.run(&["build"]), 0);
+    let published = snapshot(&site.path().join("dist"));
+    assert!(published.contains_key("acme/shot.png"));
+    for (path, bytes) in &published {
+        assert!(
+            !String::from_utf8_lossy(bytes).contains("SECRET-TOKEN"),
+            "{path} publishes a secret"
+        );
+    }
+}
+
+#[test]
+#[cfg(unix)]
+fn a_site_yaml_leading_outside_the_site_is_not_read() {
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS);
+    let elsewhere = site.tmp().join("elsewhere.yaml");
+    std::fs::write(&elsewhere, "title: SECRET-TITLE\n").unwrap();
+    std::os::unix::fs::symlink(&elsewhere, site.path().join("site.yaml")).unwrap();
+    build_fails_naming(&site, 2, "leads outside the site root");
+}

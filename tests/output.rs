@@ -256,18 +256,3 @@ fn a_killed_build_leaves_the_old_or_the_new_site() {
 fn a_killed_build_of_5000_guides_leaves_the_old_or_the_new_site() {
     killed_builds_leave_a_whole_site(5000, 25);
 }
-
-#[test]
-fn a_build_killed_before_it_writes_leaves_no_site_when_there_was_none() {
-    let site = SiteFixture::new();
-    site.guide("acme", STEPS);
-    let mut child = spawn_build(&site);
-    child.kill().unwrap();
-    child.wait().unwrap();
-    // Either nothing yet, or the whole site: never a partial one.
-    if site.path().join("dist").exists() {
-        assert_whole_site(&site.path().join("dist"));
-    }
-    assert_exit(&site.run(&["build"]), 0);
-    assert!(staging_left(site.path()).is_empty());
-}

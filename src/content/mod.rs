@@ -155,15 +155,15 @@ pub fn outside_root(root: &Path, path: &Path, config: &SiteConfig) -> Diagnostic
     let file = relative_slash_path(root, path);
     let target = std::fs::read_link(path).unwrap_or_else(|_| path.to_path_buf());
     let message = format!(
-        "`{file}` leads outside the site root (to {target:?}): it is not read or published; \
-         copy what it should show into the site instead"
+        "`{file}` leads outside the site root or into a hidden file or folder (to {target:?}): \
+         it is not read or published; copy what it should show into the site instead"
     );
     whole_file(Code::ContentOutsideRoot, file, message, config)
 }
 
 /// A diagnostic about a file as a whole, at its start, with no line shown:
 /// none of it was read.
-fn whole_file(code: Code, file: String, message: String, config: &SiteConfig) -> Diagnostic {
+pub fn whole_file(code: Code, file: String, message: String, config: &SiteConfig) -> Diagnostic {
     let finding = Finding::new(code, 0..0, message);
     Diagnostic {
         excerpt: None,

@@ -349,9 +349,12 @@ fn update_guide(sources: &mut Sources, root: &Path, path: &Path, file: &str) -> 
             false
         }
         Err(e) => {
-            let finding = Finding::new(Code::FrontmatterInvalid, 0..0, e.to_string());
-            let severity = sources.config.severity(finding.code);
-            let diagnostic = Diagnostic::locate(finding, severity, file, "", &LineIndex::new(""));
+            let diagnostic = content::whole_file(
+                Code::FrontmatterInvalid,
+                file.to_string(),
+                e.to_string(),
+                &sources.config,
+            );
             sources.broken.insert(file.to_string(), diagnostic);
             false
         }

@@ -209,7 +209,8 @@ fn remove_stale_staging(parent: &Path, prefix: &str) {
 
 /// Puts `staged` at `out`, and says where the previous output went. Where
 /// the kernel can, the two are exchanged in one step; elsewhere the previous
-/// output is first renamed aside, a window of one rename without `out`.
+/// output is first renamed aside (`.dist.old-…`), a window of one rename
+/// without `out`, after which the old site is kept there, never deleted.
 fn swap_in(staged: &Path, out: &Path) -> Result<Option<PathBuf>, OutputError> {
     if std::fs::symlink_metadata(out).is_err() {
         std::fs::rename(staged, out).map_err(io_error(out))?;
@@ -218,9 +219,10 @@ fn swap_in(staged: &Path, out: &Path) -> Result<Option<PathBuf>, OutputError> {
     if exchange(staged, out).map_err(io_error(out))? {
         return Ok(Some(staged.to_path_buf()));
     }
-    let mut aside = staged.as_os_str().to_owned();
-    aside.push("-old");
-    let aside = PathBuf::from(aside);
+    // Not a staging name: were the restore below to fail, or the build to
+    // die between the renames, the next build must not delete the only copy.
+    let staged_name = staged.file_name().unwrap_or_default().to_string_lossy();
+    let aside = staged.with_file_name(staged_name.replacen(".new-", ".old-", 1));
     std::fs::rename(out, &aside).map_err(io_error(out))?;
     if let Err(source) = std::fs::rename(staged, out) {
         let _ = std::fs::rename(&aside, out);

@@ -39,7 +39,10 @@ pub enum ThemeError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{} leads outside the site root: a theme is read from inside it only", .0.display())]
+    #[error(
+        "{} leads outside the site root or into a hidden file or folder: a theme is read from inside the site only",
+        .0.display()
+    )]
     OutsideRoot(PathBuf),
     #[error("template error: {0}")]
     Template(String),

@@ -145,7 +145,7 @@ const MAX_REPEATS: usize = 20;
 /// first ones in the file) and, where more were found, one finding of that
 /// code at the first left out saying how many: a line of 200,000 `TODO`s is
 /// 21 diagnostics, not 200,000 (each locating and copying its line).
-fn cap_repeats(mut findings: Vec<Finding>) -> Vec<Finding> {
+pub fn cap_repeats(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings.sort_by_key(|f| (f.code, f.span.start));
     let mut capped = Vec::new();
     for same_code in findings.chunk_by(|a, b| a.code == b.code) {
