@@ -20,6 +20,17 @@ pub enum Visit<'a> {
     Outside { path: &'a Path },
 }
 
+/// Whether a walk visits hidden files and folders (their own, not links
+/// into hidden places, which are always [`Visit::Outside`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hidden {
+    /// Content: `.env`, `.DS_Store`, an editor's `.x.md.swp` are not guides
+    /// or images, as in Hugo.
+    Skip,
+    /// A theme's static files: `.nojekyll` or `.well-known/` are published.
+    Keep,
+}
+
 /// Why a walk stopped.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot read {}: {source}", path.display())]
@@ -51,6 +62,7 @@ impl SiteRoot {
     pub fn walk<E: From<WalkError>>(
         &self,
         dir: &Path,
+        hidden: Hidden,
         mut visit: impl FnMut(Visit) -> Result<(), E>,
     ) -> Result<(), E> {
         if !dir.is_dir() {
@@ -59,14 +71,12 @@ impl SiteRoot {
         if !self.contains(dir) {
             return visit(Visit::Outside { path: dir });
         }
-        // Hidden files and folders (`.git/`, `.env`, an editor's `.x.swp`)
-        // are not content, as in Hugo and Zola.
         let mut entries = walkdir::WalkDir::new(dir)
             .min_depth(1)
             .follow_links(true)
             .sort_by_file_name()
             .into_iter()
-            .filter_entry(|e| !is_hidden(e.file_name()));
+            .filter_entry(|e| hidden == Hidden::Keep || !is_hidden(e.file_name()));
         while let Some(entry) = entries.next() {
             let entry = match entry {
                 Ok(entry) => entry,
@@ -149,7 +159,7 @@ mod tests {
 
         let root = SiteRoot::new(site.path()).unwrap();
         let (mut files, mut refused) = (Vec::new(), Vec::new());
-        root.walk(&content, |visit| {
+        root.walk(&content, Hidden::Skip, |visit| {
             match visit {
                 Visit::File { path, .. } => {
                     files.push(path.strip_prefix(&content).unwrap().to_owned())

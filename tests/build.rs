@@ -1289,6 +1289,23 @@ fn a_theme_file_leading_outside_the_site_stops_the_build() {
 }
 
 #[test]
+fn hidden_files_are_not_content_but_a_themes_hidden_files_are_published() {
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS)
+        .file("content/acme/.DS_Store", "x")
+        .file("content/acme/shot.png", "png")
+        .file(
+            "themes/default/static/.well-known/security.txt",
+            "Contact: x",
+        );
+    assert_exit(&site.run(&["build"]), 0);
+    let published = snapshot(&site.path().join("dist"));
+    assert!(published.contains_key("acme/shot.png"));
+    assert!(!published.contains_key("acme/.DS_Store"));
+    assert!(published.contains_key("static/.well-known/security.txt"));
+}
+
+#[test]
 #[cfg(unix)]
 fn links_into_git_and_hidden_files_are_never_published() {
     use std::os::unix::fs::symlink;

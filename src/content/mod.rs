@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::config::SiteConfig;
 use crate::diag::{Code, Diagnostic, Finding, LineIndex};
-use crate::site_root::{SiteRoot, Visit, WalkError};
+use crate::site_root::{Hidden, SiteRoot, Visit, WalkError};
 use front_matter::{FrontMatter, SplitError, file_span};
 
 /// One guide whose front matter parsed.
@@ -104,7 +104,7 @@ pub fn load_with<T: Send>(
     let mut guide_paths = Vec::new();
     let mut assets = BTreeSet::new();
     let mut outside = Vec::new();
-    site_root.walk(&content_dir, |visit| {
+    site_root.walk(&content_dir, Hidden::Skip, |visit| {
         match visit {
             Visit::File { path, depth } => {
                 let relative = relative_slash_path(&content_dir, path);

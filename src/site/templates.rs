@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use tera::{Context, Tera, Value};
 
-use crate::site_root::{SiteRoot, Visit, WalkError};
+use crate::site_root::{Hidden, SiteRoot, Visit, WalkError};
 
 macro_rules! builtin {
     ($kind:literal, $($name:literal),* $(,)?) => {
@@ -127,7 +127,7 @@ fn read_tree(
     dir: &Path,
     mut f: impl FnMut(&str, Vec<u8>) -> Result<(), ThemeError>,
 ) -> Result<(), ThemeError> {
-    root.walk(dir, |visit| match visit {
+    root.walk(dir, Hidden::Keep, |visit| match visit {
         Visit::File { path, .. } => {
             let bytes = std::fs::read(path).map_err(|source| ThemeError::Io {
                 path: path.to_path_buf(),
