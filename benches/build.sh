@@ -8,6 +8,8 @@
 #   guidesite --root DIR build                    full build, validation on
 #   guidesite --root DIR build --skip-validation  hidden flag: prices validation
 #   hugo --source DIR --destination DIR/public    the same pages with Hugo
+#   zola --root DIR build                         the same pages with Zola, when
+#                                                 $ZOLA or `zola` on PATH names one
 # Every run is under /usr/bin/time -v; the table shows the median wall time and
 # the largest "Maximum resident set size" of the 3 runs. The output folder
 # (dist/ or public/) is deleted before each run. Run by hand, not in CI; on a
@@ -18,6 +20,8 @@
 # Environment: GEN_CORPUS  path to gen-corpus
 #                          (default: <repo>/../shared/bench/gen-corpus)
 #              RUNS        runs per measurement (default 3)
+#              ZOLA        a zola binary (optional; build it from a fetched
+#                          snapshot, `cargo build --release`, never commit it)
 #              BENCH_TMPDIR where corpora and outputs go (default /dev/shm, a tmpfs;
 #                          on a disk, repeated delete/rebuild of 10k folders
 #                          slows every run after the first and swamps the result)
@@ -38,6 +42,7 @@ command -v hugo >/dev/null || missing+=(hugo)
 if [[ ${#missing[@]} -gt 0 ]]; then
   die "missing ${missing[*]}; install with: sudo apt-get install ${missing[*]}"
 fi
+ZOLA=${ZOLA:-$(command -v zola || true)}
 [[ -f $GEN_CORPUS ]] || die "gen-corpus not found at $GEN_CORPUS (set GEN_CORPUS=...)"
 for n in "${SIZES[@]}"; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "N must be a positive integer, got '$n'"; done
 
@@ -111,16 +116,28 @@ for n in "${SIZES[@]}"; do
   echo "== N=$n: hugo" >&2
   read -r hg_s hg_mb < <(measure "$hg/public" "$hg/public/index.html" \
     hugo --source "$hg" --destination "$hg/public" --quiet --noBuildLock) || die "hugo failed on N=$n"
-  rows+=("$(awk -v n="$n" -v g="$gs_s" -v gm="$gs_mb" -v v="$nv_s" -v h="$hg_s" -v hm="$hg_mb" 'BEGIN {
+  zl_s=0 zl_mb=n/a
+  if [[ -n $ZOLA ]]; then
+    zl=$TMP/zola-$n
+    python3 "$GEN_CORPUS" --flavor zola "$n" "$zl" >/dev/null
+    echo "== N=$n: zola" >&2
+    read -r zl_s zl_mb < <(measure "$zl/public" "$zl/public/index.html" \
+      "$ZOLA" --root "$zl" build --output-dir "$zl/public" --force) || die "zola failed on N=$n"
+  fi
+  rows+=("$(awk -v n="$n" -v g="$gs_s" -v gm="$gs_mb" -v v="$nv_s" -v h="$hg_s" -v hm="$hg_mb" \
+    -v z="$zl_s" -v zm="$zl_mb" 'BEGIN {
     ov = (v > 0) ? sprintf("%.0f%%", (g - v) / v * 100) : "n/a"
     sp = (g > 0) ? sprintf("%.1f×", h / g) : "n/a"
-    printf "| %s | %.2f | %s | %.2f | %s | %.2f | %s | %s |", n, g, gm, v, ov, h, hm, sp }')")
+    zs = (z > 0) ? sprintf("%.2f", z) : "n/a"
+    zp = (z > 0 && g > 0) ? sprintf("%.1f×", z / g) : "n/a"
+    printf "| %s | %.2f | %s | %.2f | %s | %.2f | %s | %s | %s | %s | %s |", n, g, gm, v, ov, h, hm, sp, zs, zm, zp }')")
 done
 
 busy after
 echo
 echo "guidesite $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo '+dirty'), $(hugo version | awk '{ print $1, $2 }'), $(nproc) cores, median of $RUNS runs, in $BASE ($(stat -f -c %T "$TMP"))"
 echo
-echo "| N | guidesite s | guidesite MB | guidesite no-validation s | validation overhead % | hugo s | hugo MB | speedup × |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+[[ -n $ZOLA ]] && echo "zola: $("$ZOLA" --version)"
+echo "| N | guidesite s | guidesite MB | guidesite no-validation s | validation overhead % | hugo s | hugo MB | speedup × | zola s | zola MB | vs zola × |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"
