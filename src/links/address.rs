@@ -85,6 +85,40 @@ fn non_public_host(url: &Url) -> Option<&'static str> {
     (name == "localhost" || name.ends_with(".localhost")).then_some("loopback")
 }
 
+/// Whether the origin of a redirect is public: by `peer`, the address that
+/// sent it, when known; else by `from` as written.
+fn origin_is_public(peer: Option<IpAddr>, from: &Url) -> bool {
+    match peer {
+        Some(peer) => non_public(peer).is_none(),
+        None => non_public_host(from).is_none(),
+    }
+}
+
+/// Why a redirect from a public origin to another host is not followed
+/// because that host's name resolves to a non-public address (a public page
+/// sending the checker to `metadata.internal` or a name pointing at
+/// 169.254.169.254), or `None` to follow it. The name is resolved here,
+/// before any request is sent there; the client resolves it again, so a
+/// name that changes its answer in between is not caught (that would need a
+/// resolver of the client's own). A name that does not resolve is left to
+/// the request to report.
+pub async fn refuse_resolved(peer: Option<IpAddr>, from: &Url, to: &Url) -> Option<String> {
+    let host = to.host_str()?;
+    let is_literal = host.starts_with('[') || host.parse::<IpAddr>().is_ok();
+    if is_literal || to.host_str() == from.host_str() || !origin_is_public(peer, from) {
+        return None;
+    }
+    let port = to.port_or_known_default()?;
+    let resolved = tokio::net::lookup_host((host, port)).await.ok()?;
+    let (ip, kind) = resolved
+        .map(|a| a.ip())
+        .find_map(|ip| non_public(ip).map(|kind| (ip, kind)))?;
+    Some(format!(
+        "redirect to {to} not followed: {host} resolves to {ip}, a {kind} address, \
+         where a public site may not send the checker"
+    ))
+}
+
 /// Why the redirect from `from` to `to` is not followed, or `None` when it
 /// is: a public origin may not lead into a non-public address.
 ///
@@ -99,12 +133,9 @@ fn non_public_host(url: &Url) -> Option<&'static str> {
 /// The target is judged as written, before anything is sent to it: an IP
 /// literal, in any spelling the URL standard reads (`0x7f.1`,
 /// `[::ffff:127.0.0.1]`), or `localhost`. A name is left to resolve.
+/// A name is judged by [`refuse_resolved`].
 pub fn refuse_redirect(peer: Option<IpAddr>, from: &Url, to: &Url) -> Option<String> {
-    let origin_public = match peer {
-        Some(peer) => non_public(peer).is_none(),
-        None => non_public_host(from).is_none(),
-    };
-    if !origin_public {
+    if !origin_is_public(peer, from) {
         return None;
     }
     let kind = non_public_host(to)?;
@@ -117,6 +148,26 @@ pub fn refuse_redirect(peer: Option<IpAddr>, from: &Url, to: &Url) -> Option<Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_name_resolving_to_a_non_public_address_is_refused_from_a_public_origin() {
+        let from = Url::parse("https://docs.vendor.test/a").unwrap();
+        let public = Some("93.184.216.34".parse().unwrap());
+        // `localhost` resolves (from the hosts file, no network) to loopback.
+        let to = Url::parse("http://localhost:9/admin").unwrap();
+        let refused = refuse_resolved(public, &from, &to).await.expect("refused");
+        assert!(
+            refused.starts_with(
+                "redirect to http://localhost:9/admin not followed: localhost resolves to "
+            ) && refused.contains("a loopback address"),
+            "{refused}"
+        );
+        // From a non-public origin, or within one host, nothing is resolved.
+        let loopback = Some("127.0.0.1".parse().unwrap());
+        assert_eq!(refuse_resolved(loopback, &from, &to).await, None);
+        let same_host = Url::parse("https://docs.vendor.test/b").unwrap();
+        assert_eq!(refuse_resolved(public, &from, &same_host).await, None);
+    }
 
     #[test]
     fn addresses_are_classified() {

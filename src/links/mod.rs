@@ -395,6 +395,11 @@ impl Checker {
                     Ok(next) => next,
                     Err(outcome) => return Attempt::Done(outcome),
                 };
+                if let Ok(from) = reqwest::Url::parse(&current)
+                    && let Some(reason) = address::refuse_resolved(peer, &from, &next).await
+                {
+                    return Attempt::Done(Outcome::Unreachable(reason));
+                }
                 permanent |= matches!(
                     status,
                     StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT
