@@ -91,3 +91,20 @@ fn new_refuses_to_overwrite_or_take_a_bad_id() {
             .contains("platform: Google Ads\n")
     );
 }
+
+#[test]
+#[cfg(unix)]
+fn new_never_writes_through_a_content_folder_that_leads_outside() {
+    let site = SiteFixture::new();
+    let elsewhere = site.tmp().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, site.path().join("content")).unwrap();
+    let output = site.run(&["new", "meta"]);
+    assert_exit(&output, 2);
+    assert!(
+        stderr(&output).contains("leads outside the site root"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+}
