@@ -163,7 +163,7 @@ fn network(
     let mut warnings = Vec::new();
     let cache = (!options.no_cache && config.links.cache_ttl_secs > 0).then(|| {
         let ttl = Duration::from_secs(config.links.cache_ttl_secs);
-        let (cache, warning) = LinkCache::load(LinkCache::path_in(&options.root), ttl);
+        let (cache, warning) = LinkCache::open(&options.root, ttl);
         warnings.extend(warning);
         cache
     });

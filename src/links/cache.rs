@@ -31,8 +31,29 @@ fn now_secs() -> u64 {
 }
 
 impl LinkCache {
-    pub fn path_in(root: &Path) -> PathBuf {
-        root.join(".guidesite").join("cache").join("links.json")
+    /// The cache of the site at `root`, in `.guidesite/cache/links.json`.
+    /// When any part of that path is a link (committed, say, by a pull
+    /// request), the cache is not used: `check` would read and write
+    /// wherever it leads.
+    pub fn open(root: &Path, ttl: Duration) -> (LinkCache, Option<String>) {
+        let parts = [".guidesite", "cache", "links.json"];
+        let path: PathBuf = parts.iter().collect();
+        let linked = (1..=parts.len())
+            .map(|n| root.join(parts[..n].iter().collect::<PathBuf>()))
+            .find(|p| p.is_symlink());
+        match linked {
+            Some(link) => {
+                let warning = format!(
+                    "not using the link cache: {} is a symbolic link, and the cache stays inside the site",
+                    link.display()
+                );
+                (
+                    LinkCache::load(root.join(path), Duration::ZERO).0,
+                    Some(warning),
+                )
+            }
+            None => LinkCache::load(root.join(path), ttl),
+        }
     }
 
     /// Loads the cache; a missing file is empty, an unreadable or corrupt one
@@ -50,7 +71,9 @@ impl LinkCache {
                     cache.entries = file
                         .ok
                         .into_iter()
-                        .filter(|(_, at)| now.saturating_sub(*at) < ttl.as_secs())
+                        // A time in the future is no success seen: a committed
+                        // cache must not silence the checks for ever.
+                        .filter(|(_, at)| *at <= now && now - *at < ttl.as_secs())
                         .collect();
                     None
                 }
@@ -126,5 +149,39 @@ mod tests {
         let (cache, warning) = LinkCache::load(path, Duration::from_secs(60));
         assert!(!cache.contains("https://a.example/"));
         assert!(warning.unwrap().contains("corrupt"));
+    }
+
+    #[test]
+    fn successes_dated_in_the_future_are_not_believed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("links.json");
+        let future = now_secs() + 10 * 365 * 86_400;
+        let text =
+            format!(r#"{{"version":{FORMAT_VERSION},"ok":{{"https://a.example/":{future}}}}}"#);
+        std::fs::write(&path, text).unwrap();
+        let (cache, warning) = LinkCache::load(path, Duration::from_secs(86_400));
+        assert!(warning.is_none());
+        assert!(!cache.contains("https://a.example/"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_cache_folder_is_neither_read_nor_written() {
+        let site = tempfile::tempdir().unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        std::fs::create_dir(elsewhere.path().join("cache")).unwrap();
+        let seeded = format!(
+            r#"{{"version":{FORMAT_VERSION},"ok":{{"https://a.example/":{}}}}}"#,
+            now_secs()
+        );
+        std::fs::write(elsewhere.path().join("cache/links.json"), &seeded).unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), site.path().join(".guidesite")).unwrap();
+        let (mut cache, warning) = LinkCache::open(site.path(), Duration::from_secs(60));
+        assert!(warning.unwrap().contains("is a symbolic link"));
+        assert!(!cache.contains("https://a.example/"));
+        cache.record_success("https://b.example/");
+        assert!(cache.save().is_none());
+        let after = std::fs::read_to_string(elsewhere.path().join("cache/links.json")).unwrap();
+        assert_eq!(after, seeded, "the linked folder was written");
     }
 }
