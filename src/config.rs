@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::diag::{Code, Severity};
-use crate::yaml;
+use crate::{site_root, yaml};
 
 /// The whole site configuration.
 #[derive(Debug, Clone, Deserialize)]
@@ -137,14 +137,11 @@ impl SiteConfig {
     /// Reads `<root>/site.yaml`; a missing file means all defaults.
     pub fn load(root: &Path) -> Result<Self, ConfigError> {
         let path = root.join("site.yaml");
-        let leads_outside = path.is_symlink()
-            && !crate::site_root::SiteRoot::new(root).is_ok_and(|r| r.contains(&path));
-        if leads_outside {
+        if path.is_symlink() && !site_root::resolves_inside(root, &path) {
+            let message = format!("it {}, and is not read", site_root::LEADS_OUTSIDE);
             return Err(ConfigError::Read {
                 path,
-                source: std::io::Error::other(
-                    "it leads outside the site root or into a hidden file, and is not read",
-                ),
+                source: std::io::Error::other(message),
             });
         }
         match std::fs::read_to_string(&path) {

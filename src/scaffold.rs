@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::content::is_valid_source_id;
-use crate::site_root::SiteRoot;
+use crate::site_root;
 
 const TEMPLATE: &str = include_str!("scaffold.md");
 
@@ -42,11 +42,9 @@ pub fn create(root: &Path, source: &str, platform: Option<&str>) -> Result<PathB
     };
     std::fs::create_dir_all(root.join("content")).map_err(write_error)?;
     // A `content/` that links elsewhere would have the guide written there.
-    let site_root = SiteRoot::new(root).map_err(write_error)?;
-    if !site_root.contains(&root.join("content")) {
-        return Err(write_error(std::io::Error::other(
-            "content/ leads outside the site root or into a hidden folder",
-        )));
+    if !site_root::resolves_inside(root, &root.join("content")) {
+        let message = format!("content/ {}", site_root::LEADS_OUTSIDE);
+        return Err(write_error(std::io::Error::other(message)));
     }
     // `create_new` refuses atomically if the file appeared meanwhile.
     let mut file = std::fs::OpenOptions::new()

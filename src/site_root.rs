@@ -4,6 +4,16 @@
 
 use std::path::{Path, PathBuf};
 
+/// What every refusal of such a path says it does.
+pub const LEADS_OUTSIDE: &str = "leads outside the site root or into a hidden file or folder";
+
+/// Whether the existing `path` resolves inside the site at `root`, as
+/// [`SiteRoot::contains`] judges; false when the root cannot be resolved.
+/// For a single path: a walk resolves its root once with [`SiteRoot::new`].
+pub fn resolves_inside(root: &Path, path: &Path) -> bool {
+    SiteRoot::new(root).is_ok_and(|root| root.contains(path))
+}
+
 /// A site root, resolved once (links and `..` followed).
 #[derive(Debug, Clone)]
 pub struct SiteRoot {

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::config::SiteConfig;
 use crate::diag::{Code, Diagnostic, Finding, LineIndex};
-use crate::site_root::{Hidden, SiteRoot, Visit, WalkError};
+use crate::site_root::{Hidden, LEADS_OUTSIDE, SiteRoot, Visit, WalkError};
 use front_matter::{FrontMatter, SplitError, file_span};
 
 /// One guide whose front matter parsed.
@@ -155,8 +155,8 @@ pub fn outside_root(root: &Path, path: &Path, config: &SiteConfig) -> Diagnostic
     let file = relative_slash_path(root, path);
     let target = std::fs::read_link(path).unwrap_or_else(|_| path.to_path_buf());
     let message = format!(
-        "`{file}` leads outside the site root or into a hidden file or folder (to {target:?}): \
-         it is not read or published; copy what it should show into the site instead"
+        "`{file}` {LEADS_OUTSIDE} (to {target:?}): it is not read or published; \
+         copy what it should show into the site instead"
     );
     whole_file(Code::ContentOutsideRoot, file, message, config)
 }
@@ -217,7 +217,7 @@ pub fn read_guide(root: &Path, path: &Path, config: &SiteConfig) -> Result<Parse
         .read_to_end(&mut bytes)
         .map_err(io_error)?;
     if bytes.len() as u64 > MAX_GUIDE_BYTES {
-        let size = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
+        let size = claimed.max(bytes.len() as u64);
         let message = format!(
             "this guide is {:.1} MiB, over the {} MiB a guide may be, and was not read: \
              a guide is a few kilobytes of steps; split it, or move data out of it",

@@ -18,7 +18,7 @@ use crate::diag::{Code, Diagnostic, Finding, LineIndex, Severity};
 use crate::render::{self, MarkdownRenderer, Rendered, SiteLinks};
 use crate::site::manifest::Entry;
 use crate::site::{self, GuideOutput, Page, SiteRenderer, Theme, index_order};
-use crate::site_root::SiteRoot;
+use crate::site_root;
 use crate::validate::{self, GuideSummary, SiteFacts};
 
 /// Bytes of one served file, shared with in-flight responses.
@@ -387,7 +387,7 @@ fn update_asset(sources: &mut Sources, files: &mut Files, root: &Path, path: &Pa
 /// Whether an existing file resolves outside the site root (a link to
 /// `/etc/passwd` saved while serving): it is never read nor served.
 fn leads_outside(root: &Path, path: &Path) -> bool {
-    path.exists() && !SiteRoot::new(root).is_ok_and(|root| root.contains(path))
+    path.exists() && !site_root::resolves_inside(root, path)
 }
 
 /// `changed` plus the guides whose links name a changed guide's file.

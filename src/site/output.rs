@@ -210,7 +210,8 @@ fn remove_stale_staging(parent: &Path, prefix: &str) {
 /// Puts `staged` at `out`, and says where the previous output went. Where
 /// the kernel can, the two are exchanged in one step; elsewhere the previous
 /// output is first renamed aside (`.dist.old-…`), a window of one rename
-/// without `out`, after which the old site is kept there, never deleted.
+/// without `out`; a build that dies there, or fails to put it back, leaves
+/// the old site at that name, which no later build deletes.
 fn swap_in(staged: &Path, out: &Path) -> Result<Option<PathBuf>, OutputError> {
     if std::fs::symlink_metadata(out).is_err() {
         std::fs::rename(staged, out).map_err(io_error(out))?;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use tera::{Context, Tera, Value};
 
-use crate::site_root::{Hidden, SiteRoot, Visit, WalkError};
+use crate::site_root::{Hidden, LEADS_OUTSIDE, SiteRoot, Visit, WalkError};
 
 macro_rules! builtin {
     ($kind:literal, $($name:literal),* $(,)?) => {
@@ -39,10 +39,7 @@ pub enum ThemeError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error(
-        "{} leads outside the site root or into a hidden file or folder: a theme is read from inside the site only",
-        .0.display()
-    )]
+    #[error("{} {LEADS_OUTSIDE}: a theme is read from inside the site only", .0.display())]
     OutsideRoot(PathBuf),
     #[error("template error: {0}")]
     Template(String),
