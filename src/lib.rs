@@ -13,6 +13,7 @@ pub mod diag;
 pub mod email_domains;
 pub mod links;
 pub mod render;
+pub mod report;
 pub mod scaffold;
 pub mod serve;
 pub mod site;

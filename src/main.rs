@@ -24,7 +24,7 @@ fn main() -> ExitCode {
     match cli::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("{}", cli::report::error(&format!("{e:#}")));
+            eprintln!("{}", guidesite::report::error(&format!("{e:#}")));
             ExitCode::from(cli::EXIT_USAGE)
         }
     }

@@ -1,14 +1,12 @@
 //! Command-line interface: parse, run one command, map outcomes to exit codes.
 
-pub mod report;
-
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
 use crate::diag::Diagnostic;
-use report::Format;
+use crate::report::{self, Format};
 
 /// Exit codes of DESIGN.md.
 pub const EXIT_OK: u8 = 0;

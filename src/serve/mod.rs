@@ -32,6 +32,9 @@ use workspace::{Bytes, Workspace};
 const DEBOUNCE: Duration = Duration::from_millis(15);
 /// Where pages listen for reloads; never a page path (guide ids have no `_`).
 const EVENTS_PATH: &str = "/__guidesite/events";
+/// What `check --offline --format json` would print for the files on disk
+/// now (DESIGN.md); editors and tests read it.
+const DIAGNOSTICS_PATH: &str = "/_guidesite/diagnostics.json";
 
 /// What `guidesite serve` was asked to do.
 pub struct ServeOptions {
@@ -136,6 +139,7 @@ pub fn run(options: ServeOptions) -> Result<(), ServeError> {
         println!("serving http://{local}/ (Ctrl-C to stop)");
         let app = Router::new()
             .route(EVENTS_PATH, get(events))
+            .route(DIAGNOSTICS_PATH, get(diagnostics))
             .fallback(get(page))
             .with_state(state);
         listen::serve(listener, app).await;
@@ -185,7 +189,7 @@ fn watch_sources(root: &Path, state: AppState) -> Result<SharedDebouncer, ServeE
             {
                 // `content/` or `themes/` may have just appeared.
                 if let Err(e) = watch_source_dirs(&watcher, &root) {
-                    eprintln!("warning: {}", crate::cli::report::printable(&e.to_string()));
+                    eprintln!("warning: {}", crate::report::printable(&e.to_string()));
                 }
             }
             let started = Instant::now();
@@ -204,7 +208,7 @@ fn watch_sources(root: &Path, state: AppState) -> Result<SharedDebouncer, ServeE
                 .filter(|d| rebuilt.changed.contains(&d.file))
                 .collect();
             if !shown.is_empty() {
-                eprint!("{}", crate::cli::report::human(&shown, false));
+                eprint!("{}", crate::report::human(&shown, false));
             }
         }
     });
@@ -236,10 +240,10 @@ fn report(problem: Option<&str>, diagnostics: &[Diagnostic], started: Instant, w
     // The diagnostics are the last good site's, if any: not this attempt's.
     let outcome = match problem {
         Some(problem) => {
-            eprintln!("{}", crate::cli::report::error(problem));
+            eprintln!("{}", crate::report::error(problem));
             "failed, still serving the last good site".to_string()
         }
-        None => crate::cli::report::summary(diagnostics),
+        None => crate::report::summary(diagnostics),
     };
     eprintln!("{what} in {} ms: {outcome}", started.elapsed().as_millis());
 }
@@ -252,6 +256,21 @@ async fn events(
         .filter_map(|v| v.ok())
         .map(|version| Ok(Event::default().event("reload").data(version.to_string())));
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// The current diagnostics as `check --offline --format json` prints them;
+/// while the site cannot be built at all (a broken `site.yaml`), where `check`
+/// would exit 2, a 503 with the reason.
+async fn diagnostics(State(state): State<AppState>) -> Response {
+    let workspace = state.workspace();
+    let json = [(header::CONTENT_TYPE, "application/json")];
+    match &workspace.problem {
+        Some(problem) => {
+            let body = serde_json::json!({ "error": problem }).to_string();
+            (StatusCode::SERVICE_UNAVAILABLE, json, body).into_response()
+        }
+        None => (json, crate::report::json(&workspace.diagnostics())).into_response(),
+    }
 }
 
 /// Any other path: a file of the site, with the reload script and the
@@ -373,7 +392,7 @@ fn overlay(diagnostics: &[Diagnostic], problem: Option<&str>) -> String {
          margin:0;padding:1rem 1.5rem;background:#1d2330;color:#fff;font:14px/1.5 ui-monospace,monospace;z-index:2147483647\">\
          <button type=\"button\" onclick=\"this.parentNode.remove()\" style=\"float:right\">Dismiss</button>\
          <p style=\"margin:0 0 .5rem\">guidesite: {}</p><ul style=\"margin:0;padding-left:1.25rem\">{items}</ul></div>",
-        crate::cli::report::summary(diagnostics)
+        crate::report::summary(diagnostics)
     )
 }
 

@@ -1,4 +1,5 @@
-//! The only printer of diagnostics: human (rustc-style), JSON, GitHub Actions.
+//! The only printer of diagnostics, for every command: human (rustc-style),
+//! JSON, GitHub Actions.
 //! Each format is a pure function from diagnostics to a string.
 
 use std::borrow::Cow;
