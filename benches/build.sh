@@ -6,7 +6,6 @@
 # For each N it generates two equivalent corpora of N guides with gen-corpus
 # (guidesite and hugo flavors, same seed, same bytes), then measures, 3 runs each:
 #   guidesite --root DIR build                    full build, validation on
-#   guidesite --root DIR build --skip-validation  hidden flag: prices validation
 #   hugo --source DIR --destination DIR/public    the same pages with Hugo
 #   zola --root DIR build                         the same pages with Zola, when
 #                                                 $ZOLA or `zola` on PATH names one
@@ -14,7 +13,7 @@
 # the largest "Maximum resident set size" of the 3 runs. The output folder
 # (dist/ or public/) is deleted before each run. Run by hand, not in CI; on a
 # busy machine (e.g. a concurrent cargo build) the numbers are noisy.
-# validation overhead % = (full - no-validation) / no-validation;
+# (where a build's time goes, stage by stage: `cargo bench --bench stages`)
 # speedup × = hugo s / guidesite s (above 1: guidesite is faster).
 #
 # Environment: GEN_CORPUS  path to gen-corpus
@@ -103,16 +102,12 @@ for n in "${SIZES[@]}"; do
   python3 "$GEN_CORPUS" "$n" "$gs" >/dev/null
   python3 "$GEN_CORPUS" --flavor hugo "$n" "$hg" >/dev/null
   # One unmeasured build first: the corpus was just written, and the runs
-  # measured first would otherwise pay for cold caches (that showed up as a
-  # validation overhead twice the real one).
+  # measured first would otherwise pay for cold caches.
   "$GUIDESITE" --root "$gs" build >/dev/null 2>&1 || true
   rm -rf "$gs/dist"
   echo "== N=$n: guidesite build" >&2
   read -r gs_s gs_mb < <(measure "$gs/dist" "$gs/dist/manifest.json" \
     "$GUIDESITE" --root "$gs" build) || die "guidesite build failed on N=$n"
-  echo "== N=$n: guidesite build --skip-validation" >&2
-  read -r nv_s _ < <(measure "$gs/dist" "$gs/dist/manifest.json" \
-    "$GUIDESITE" --root "$gs" build --skip-validation) || die "guidesite build --skip-validation failed on N=$n"
   echo "== N=$n: hugo" >&2
   read -r hg_s hg_mb < <(measure "$hg/public" "$hg/public/index.html" \
     hugo --source "$hg" --destination "$hg/public" --quiet --noBuildLock) || die "hugo failed on N=$n"
@@ -124,13 +119,12 @@ for n in "${SIZES[@]}"; do
     read -r zl_s zl_mb < <(measure "$zl/public" "$zl/public/index.html" \
       "$ZOLA" --root "$zl" build --output-dir "$zl/public" --force) || die "zola failed on N=$n"
   fi
-  rows+=("$(awk -v n="$n" -v g="$gs_s" -v gm="$gs_mb" -v v="$nv_s" -v h="$hg_s" -v hm="$hg_mb" \
+  rows+=("$(awk -v n="$n" -v g="$gs_s" -v gm="$gs_mb" -v h="$hg_s" -v hm="$hg_mb" \
     -v z="$zl_s" -v zm="$zl_mb" 'BEGIN {
-    ov = (v > 0) ? sprintf("%.0f%%", (g - v) / v * 100) : "n/a"
     sp = (g > 0) ? sprintf("%.1f×", h / g) : "n/a"
     zs = (z > 0) ? sprintf("%.2f", z) : "n/a"
     zp = (z > 0 && g > 0) ? sprintf("%.1f×", z / g) : "n/a"
-    printf "| %s | %.2f | %s | %.2f | %s | %.2f | %s | %s | %s | %s | %s |", n, g, gm, v, ov, h, hm, sp, zs, zm, zp }')")
+    printf "| %s | %.2f | %s | %.2f | %s | %s | %s | %s | %s |", n, g, gm, h, hm, sp, zs, zm, zp }')")
 done
 
 busy after
@@ -138,6 +132,6 @@ echo
 echo "guidesite $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo '+dirty'), $(hugo version | awk '{ print $1, $2 }'), $(nproc) cores, median of $RUNS runs, in $BASE ($(stat -f -c %T "$TMP"))"
 echo
 [[ -n $ZOLA ]] && echo "zola: $("$ZOLA" --version)"
-echo "| N | guidesite s | guidesite MB | guidesite no-validation s | validation overhead % | hugo s | hugo MB | speedup × | zola s | zola MB | vs zola × |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| N | guidesite s | guidesite MB | hugo s | hugo MB | speedup × | zola s | zola MB | vs zola × |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"

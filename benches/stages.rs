@@ -75,7 +75,6 @@ fn stages(n: usize, root: &Path, scratch: &Path) -> String {
         out: PathBuf::from("dist"),
         base_url: None,
         drafts: false,
-        validate: true,
     };
     // First, while nothing else is in memory; as benches/build.sh: no earlier output to replace.
     let dist = root.join("dist");
@@ -98,9 +97,9 @@ fn stages(n: usize, root: &Path, scratch: &Path) -> String {
         })
     });
     let load = median(|| {
-        content::load(root, &config).expect("loads");
+        content::load(root).expect("loads");
     });
-    let content = content::load(root, &config).expect("loads");
+    let content = content::load(root).expect("loads");
     let pulldown = median(|| {
         content.guides.par_iter().for_each(|g| {
             let mut html = String::new();

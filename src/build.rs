@@ -1,13 +1,12 @@
-//! `guidesite build`: validate, then render into a temporary folder that
+//! `guidesite build`: the pipeline writes into a temporary folder that
 //! replaces the output folder only when everything succeeded.
 
 use std::path::{Path, PathBuf};
 
-use crate::config::SiteConfig;
-use crate::diag::{Diagnostic, Severity};
-use crate::render::{self, MarkdownRenderer, SiteLinks};
-use crate::site::{self, SiteRenderer, Theme, output::OutputError};
-use crate::{Error, content, count, ensure_root, validate};
+use crate::diag::Diagnostic;
+use crate::pipeline::{Pipeline, Settings};
+use crate::site::{self, output::OutputError};
+use crate::{Error, ensure_root};
 
 /// What `guidesite build` was asked to do.
 #[derive(Debug, Clone)]
@@ -17,8 +16,6 @@ pub struct BuildOptions {
     pub out: PathBuf,
     pub base_url: Option<String>,
     pub drafts: bool,
-    /// Off only in benchmarks; a real build always validates.
-    pub validate: bool,
 }
 
 /// The outcome of a build that ran to the end.
@@ -44,84 +41,39 @@ impl From<OutputError> for Stop {
     }
 }
 
-/// Validates and renders the site into `out` atomically. Guides are
-/// rendered once, written into the staging folder as they are rendered, and
-/// validated from their facts in the same task; with errors the staging
-/// folder is discarded and `out` is untouched.
+/// Validates and renders the site into `out` atomically: the pipeline
+/// writes into a staging folder that replaces `out` only when the guides
+/// have no errors; otherwise `out` is untouched.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
-    let root = &options.root;
-    let out = safe_output_dir(root, &options.out)?;
-    let config = SiteConfig::load(root)?.with_base_url(options.base_url.as_deref());
-    let theme = Theme::load(root, &config.theme)?;
-    let mut content = content::load(root, &config)?;
-    if !options.drafts {
-        content.guides.retain(|g| !g.front.draft);
-    }
-    let mut diagnostics: Vec<Diagnostic> = std::mem::take(&mut content.diagnostics);
-    let markdown = MarkdownRenderer::default();
-    let links = SiteLinks::new(&config.base_url, &content.guides, &content.assets);
-    let renderer = SiteRenderer::new(&config, &theme);
-    // Each guide is validated in the task that renders it; only what the
-    // rules comparing guides need is kept until all are done.
-    let site = validate::SiteFacts { links: &links };
-    let inspect = |guide: &content::Guide, facts: &render::facts::Facts| {
-        options.validate.then(|| {
-            (
-                validate::guide_diagnostics(&config, guide, facts, &site),
-                validate::GuideSummary::new(facts, &links),
-            )
-        })
+    let out = safe_output_dir(&options.root, &options.out)?;
+    let settings = Settings {
+        base_url: options.base_url.clone(),
+        drafts: options.drafts,
     };
-    let approve = |inspections: Vec<(&content::Guide, Option<_>)>| {
-        let mut pages = Vec::with_capacity(inspections.len());
-        for (guide, inspection) in inspections {
-            if let Some((found, summary)) = inspection {
-                diagnostics.extend(found);
-                pages.push((guide, summary));
-            }
-        }
-        if options.validate {
-            let pages: Vec<_> = pages.iter().map(|(g, s)| (*g, s)).collect();
-            diagnostics.extend(validate::site_diagnostics(&config, &pages));
-        }
-        validate::sort(&mut diagnostics);
-        count(&diagnostics, Severity::Error) == 0
-    };
-    let written = site::output::write_atomically(&out, |sink| {
-        let render = |guide: &content::Guide| render::render(guide, &markdown, &links);
-        let content_root = root.join("content");
-        match site::write_site(
-            &renderer,
-            &content,
-            &content_root,
-            render,
-            inspect,
-            approve,
-            sink,
-        ) {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(Stop::Invalid),
-            Err(e) => Err(Stop::Failed(e.into())),
-        }
+    let mut pipeline = Pipeline::load(&options.root, &settings)?;
+    let written = site::output::write_atomically(&out, |sink| match pipeline.write(sink) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Stop::Invalid),
+        Err(e) => Err(Stop::Failed(e)),
     });
     let written = match written {
         Ok(()) => true,
         Err(Stop::Invalid) => false,
         Err(Stop::Failed(e)) => return Err(e),
     };
+    let base_url = &pipeline.config().base_url;
     let mut notes = Vec::new();
-    if !(config.base_url.starts_with("https://") || config.base_url.starts_with("http://")) {
+    if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
         notes.push(format!(
-            "base_url is `{}`: the manifest, the embeds and the sitemap hold root-relative URLs, \
+            "base_url is `{base_url}`: the manifest, the embeds and the sitemap hold root-relative URLs, \
              which the portal resolves against its own address; set `base_url` in site.yaml \
-             (or --base-url) to the help site's public address",
-            config.base_url
+             (or --base-url) to the help site's public address"
         ));
     }
     Ok(BuildReport {
-        diagnostics,
+        diagnostics: pipeline.diagnostics(),
         written,
-        guides: content.guides.len(),
+        guides: pipeline.len(),
         notes,
     })
 }

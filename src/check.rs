@@ -9,14 +9,16 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::Error;
 use crate::config::SiteConfig;
 use crate::content::Guide;
-use crate::diag::{Code, Diagnostic, Finding, Severity};
+use crate::diag::{Code, Diagnostic, Finding};
 use crate::email_domains::{self, DomainStatus};
-use crate::links::{self, cache::LinkCache, status::Outcome};
+use crate::links::{self, cache::LinkCache};
+use crate::pipeline::{Pipeline, Settings};
 use crate::render::facts::Facts;
 use crate::render::{self, MarkdownRenderer};
-use crate::{Analysis, Error, ensure_root, validate};
+use crate::validate;
 
 /// What `guidesite check` was asked to do.
 pub struct CheckOptions {
@@ -38,33 +40,27 @@ pub struct CheckReport {
 
 /// All validation of the site, drafts included; the network unless offline.
 pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
-    ensure_root(&options.root)?;
-    let config = SiteConfig::load(&options.root)?;
+    // Check sees drafts: they are published once the flag goes.
+    let settings = Settings {
+        base_url: None,
+        drafts: true,
+    };
     if options.offline {
-        let (mut analysis, _) = Analysis::load(&options.root, config, |_| ())?;
-        let mut validation = analysis.validate(&MarkdownRenderer::default());
-        analysis.diagnostics.append(&mut validation);
-        validate::sort(&mut analysis.diagnostics);
+        let mut pipeline = Pipeline::load(&options.root, &settings)?;
+        pipeline.validate();
         return Ok(CheckReport {
-            diagnostics: analysis.diagnostics,
+            diagnostics: pipeline.diagnostics(),
             links: None,
         });
     }
+    let config = SiteConfig::load(&options.root)?;
     let (urls, url_batches) = mpsc::unbounded_channel();
     let (domains, asked_domains) = oneshot::channel();
     let (abort, aborted) = oneshot::channel();
-    let network_config = config.clone();
     let markdown = MarkdownRenderer::default();
     std::thread::scope(|scope| {
-        let network = scope.spawn(|| {
-            network(
-                &network_config,
-                options,
-                url_batches,
-                asked_domains,
-                aborted,
-            )
-        });
+        let network =
+            scope.spawn(|| network(&config, options, url_batches, asked_domains, aborted));
         // Each guide's URLs go to the network as soon as it is read.
         let reachables = |guide: &Guide| {
             let reachables = Reachables::new(guide, &render::facts(guide, &markdown));
@@ -77,9 +73,9 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
             );
             reachables
         };
-        let loaded = Analysis::load(&options.root, config, reachables);
+        let loaded = Pipeline::load_with(&options.root, &settings, reachables);
         drop(urls);
-        let (mut analysis, reachables) = match loaded {
+        let (mut pipeline, reachables) = match loaded {
             Ok(loaded) => loaded,
             Err(e) => {
                 // Requests of the guides read so far are of no use now.
@@ -89,36 +85,28 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
                 return Err(e);
             }
         };
-        let guides = || analysis.content.guides.iter().zip(&reachables);
-        if analysis.config.emails.check_domains {
-            let _ = domains.send(
-                guides()
-                    .flat_map(|(_, r)| &r.emails)
-                    .map(|(address, _)| domain_of(address))
-                    .collect(),
-            );
+        if config.emails.check_domains {
+            let asked = reachables.iter().flat_map(|r| &r.emails);
+            let _ = domains.send(asked.map(|(address, _)| domain_of(address)).collect());
         } else {
             drop(domains);
         }
         // The network is mostly waiting: let it wait while the CPU validates.
-        let validation = analysis.validate(&markdown);
+        pipeline.validate();
         let (report, statuses) = network.join().expect("the network checks never panic")?;
-        let config = &analysis.config;
-        let mut findings = Vec::new();
-        for (guide, reachables) in guides() {
-            let links = findings_at(&reachables.links, |url| link_fault(url, &report));
-            let emails = findings_at(&reachables.emails, |address| {
-                email_fault(address, &statuses)
+        let mut found = Vec::new();
+        for (guide, reachables) in pipeline.guides().zip(&reachables) {
+            let links = findings_at(&reachables.links, |url| {
+                report.outcomes.get(url)?.finding(url)
             });
-            let found = validate::cap_repeats(links.chain(emails).collect());
-            findings.extend(found.into_iter().map(|f| guide.diagnostic(f, config)));
+            let emails = findings_at(&reachables.emails, |address| {
+                statuses.get(&domain_of(address))?.finding(address)
+            });
+            let capped = validate::cap_repeats(links.chain(emails).collect());
+            found.extend(capped.into_iter().map(|f| guide.diagnostic(f)));
         }
-        findings.retain(|d| d.severity != Severity::Allow);
-        analysis.diagnostics.extend(validation);
-        analysis.diagnostics.append(&mut findings);
-        validate::sort(&mut analysis.diagnostics);
         Ok(CheckReport {
-            diagnostics: analysis.diagnostics,
+            diagnostics: pipeline.diagnostics_with(found),
             links: Some(report),
         })
     })
@@ -138,7 +126,7 @@ impl Reachables {
             links: facts
                 .links
                 .iter()
-                .filter(|l| is_external(&l.dest))
+                .filter(|l| render::is_external(&l.dest))
                 .map(|l| (links::request_url(&l.dest).to_string(), l.span.clone()))
                 .collect(),
             emails: validate::email::addresses(guide, facts),
@@ -195,12 +183,6 @@ fn network(
     Ok((report, statuses?))
 }
 
-fn is_external(dest: &str) -> bool {
-    ["http://", "https://"]
-        .iter()
-        .any(|scheme| render::starts_with_ignore_ascii_case(dest, scheme))
-}
-
 /// A finding at every place (a URL or an address, with its span) that
 /// `judge` finds fault with.
 fn findings_at<'a>(
@@ -213,44 +195,10 @@ fn findings_at<'a>(
     })
 }
 
-/// `link/unreachable`, `link/unverifiable` or `link/redirect` for a URL.
-fn link_fault(url: &str, report: &links::Report) -> Option<(Code, String)> {
-    match report.outcomes.get(url)? {
-        Outcome::Unreachable(reason) => Some((
-            Code::LinkUnreachable,
-            format!("`{url}` is unreachable: {reason}"),
-        )),
-        Outcome::Unverifiable(reason) => Some((
-            Code::LinkUnverifiable,
-            format!("`{url}` could not be verified: {reason}"),
-        )),
-        Outcome::Redirected { to } => Some((
-            Code::LinkRedirect,
-            format!("`{url}` permanently redirects to `{to}`: link there directly"),
-        )),
-        _ => None,
-    }
-}
-
 fn domain_of(address: &str) -> String {
     address
         .rsplit('@')
         .next()
         .unwrap_or_default()
         .to_lowercase()
-}
-
-/// `email/unreachable` or `email/unverifiable` for an address.
-fn email_fault(address: &str, statuses: &DomainStatuses) -> Option<(Code, String)> {
-    match statuses.get(&domain_of(address))? {
-        DomainStatus::AcceptsMail => None,
-        DomainStatus::Unreachable(reason) => Some((
-            Code::EmailUnreachable,
-            format!("mail to `{address}` cannot be delivered: {reason}"),
-        )),
-        DomainStatus::Unverifiable(reason) => Some((
-            Code::EmailUnverifiable,
-            format!("could not verify that `{address}` takes mail: {reason}"),
-        )),
-    }
 }

@@ -197,14 +197,10 @@ fn serialize_severity<S: serde::Serializer>(sev: &Severity, s: S) -> Result<S::O
 }
 
 impl Diagnostic {
-    /// Locates a finding in `text` (the whole file) through its line index.
-    pub fn locate(
-        finding: Finding,
-        severity: Severity,
-        file: &str,
-        text: &str,
-        index: &LineIndex,
-    ) -> Self {
+    /// Locates a finding in `text` (the whole file) through its line index,
+    /// at its code's default severity: `lints:` are applied once, by the
+    /// pipeline, to whatever every stage found.
+    pub fn locate(finding: Finding, file: &str, text: &str, index: &LineIndex) -> Self {
         let (line, column) = index.line_col(text, finding.span.start);
         let line_range = index.line_range(text, line);
         let line_text = text[line_range.clone()].trim_end_matches(['\n', '\r']);
@@ -228,7 +224,7 @@ impl Diagnostic {
         let end = ceil(end.max(start)).unwrap_or(len);
         Diagnostic {
             code: finding.code,
-            severity,
+            severity: finding.code.default_severity(),
             file: file.to_string(),
             line,
             column,
@@ -294,7 +290,7 @@ mod tests {
         let index = LineIndex::new(text);
         // 9..10 starts on the quote and ends inside the three-byte dash.
         let finding = Finding::new(Code::TextPlaceholder, 9..10, "m");
-        let d = Diagnostic::locate(finding, Severity::Warn, "f", text, &index);
+        let d = Diagnostic::locate(finding, "f", text, &index);
         let excerpt = d.excerpt.expect("an excerpt");
         assert_eq!(&excerpt.text[excerpt.range], "—");
     }
@@ -307,7 +303,7 @@ mod tests {
         let index = LineIndex::new(&text);
         let at = line.find("TODO").unwrap();
         let finding = Finding::new(Code::TextPlaceholder, at..at + 4, "m");
-        let d = Diagnostic::locate(finding, Severity::Warn, "f", &text, &index);
+        let d = Diagnostic::locate(finding, "f", &text, &index);
         let excerpt = d.excerpt.expect("an excerpt");
         assert_eq!(&excerpt.text[excerpt.range.clone()], "TODO");
         let want = format!("…{}TODO{}…", "é".repeat(60), "日".repeat(60));
@@ -321,7 +317,7 @@ mod tests {
         let text = format!("ab {line}\n");
         let index = LineIndex::new(&text);
         let finding = Finding::new(Code::TextPlaceholder, 3..text.len() - 1, "m");
-        let excerpt = Diagnostic::locate(finding, Severity::Warn, "f", &text, &index)
+        let excerpt = Diagnostic::locate(finding, "f", &text, &index)
             .excerpt
             .expect("an excerpt");
         assert_eq!(&excerpt.text[excerpt.range.clone()], "x".repeat(80));
@@ -329,7 +325,7 @@ mod tests {
         let short = "a TODO b\n";
         let finding = Finding::new(Code::TextPlaceholder, 2..6, "m");
         let index = LineIndex::new(short);
-        let excerpt = Diagnostic::locate(finding, Severity::Warn, "f", short, &index)
+        let excerpt = Diagnostic::locate(finding, "f", short, &index)
             .excerpt
             .expect("an excerpt");
         assert_eq!((excerpt.text.as_str(), excerpt.range), ("a TODO b", 2..6));
@@ -341,7 +337,7 @@ mod tests {
         let index = LineIndex::new(text);
         for offset in [5, 6, 9, 10, 99] {
             let finding = Finding::new(Code::TextPlaceholder, offset..offset + 1, "m");
-            let d = Diagnostic::locate(finding, Severity::Warn, "f", text, &index);
+            let d = Diagnostic::locate(finding, "f", text, &index);
             let excerpt = d.excerpt.expect("an excerpt");
             assert!(excerpt.text.len() <= 4, "{offset}: {excerpt:?}");
         }

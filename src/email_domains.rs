@@ -12,6 +12,8 @@ use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::RData;
 use hickory_resolver::{Resolver, TokioResolver};
 
+use crate::diag::Code;
+
 /// What a domain's DNS says about mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DomainStatus {
@@ -20,6 +22,24 @@ pub enum DomainStatus {
     Unreachable(String),
     /// The resolver did not answer usefully: a person should look.
     Unverifiable(String),
+}
+
+impl DomainStatus {
+    /// What a guide naming `address` is told: `email/unreachable` or
+    /// `email/unverifiable`; nothing when the domain takes mail.
+    pub fn finding(&self, address: &str) -> Option<(Code, String)> {
+        match self {
+            DomainStatus::AcceptsMail => None,
+            DomainStatus::Unreachable(reason) => Some((
+                Code::EmailUnreachable,
+                format!("mail to `{address}` cannot be delivered: {reason}"),
+            )),
+            DomainStatus::Unverifiable(reason) => Some((
+                Code::EmailUnverifiable,
+                format!("could not verify that `{address}` takes mail: {reason}"),
+            )),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

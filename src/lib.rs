@@ -2,7 +2,9 @@
 //! checked static help site, embeddable fragments and a manifest for the portal.
 //!
 //! Data flows one way: [`config`] → [`content`] → [`render`] → [`validate`] →
-//! [`site`]. The binary is a thin shell over [`build`] and [`check`].
+//! [`site`], wired once in [`pipeline`], which [`build`], [`check`] and
+//! [`serve`] drive; [`report`] prints for all of them. The binary is a thin
+//! shell over those.
 
 pub mod build;
 pub mod check;
@@ -12,6 +14,7 @@ pub mod content;
 pub mod diag;
 pub mod email_domains;
 pub mod links;
+pub mod pipeline;
 pub mod render;
 pub mod report;
 pub mod scaffold;
@@ -25,10 +28,7 @@ use std::path::{Path, PathBuf};
 
 pub use build::{BuildOptions, BuildReport, build};
 pub use check::{CheckOptions, CheckReport, check};
-use config::SiteConfig;
-use content::{Content, Guide};
 use diag::{Diagnostic, Severity};
-use render::{MarkdownRenderer, SiteLinks};
 
 /// Anything that stops a command before it can report diagnostics.
 #[derive(Debug, thiserror::Error)]
@@ -51,46 +51,6 @@ pub enum Error {
     UnsafeOut { path: PathBuf, reason: &'static str },
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
-}
-
-/// A site loaded: what `check` validates and reports on.
-pub struct Analysis {
-    pub config: SiteConfig,
-    pub content: Content,
-    /// Front matter problems found while loading.
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-impl Analysis {
-    /// Loads every guide, drafts included; `then` sees each guide as soon as
-    /// it is read, in the task that read it (`check` starts requests from
-    /// its links), and its results come back in the order of the guides.
-    pub fn load<T: Send>(
-        root: &Path,
-        config: SiteConfig,
-        then: impl Fn(&Guide) -> T + Sync,
-    ) -> Result<(Analysis, Vec<T>), Error> {
-        let (mut content, results) = content::load_with(root, &config, then)?;
-        let diagnostics = std::mem::take(&mut content.diagnostics);
-        let analysis = Analysis {
-            config,
-            content,
-            diagnostics,
-        };
-        Ok((analysis, results))
-    }
-
-    /// Runs every offline rule over the guides. Each guide's facts are
-    /// extracted, validated and dropped in one task: kept for 10,000 guides
-    /// they were a quarter of a gigabyte, and faulting that memory in cost
-    /// more than extracting the facts.
-    pub fn validate(&self, markdown: &MarkdownRenderer) -> Vec<Diagnostic> {
-        let content = &self.content;
-        let links = SiteLinks::new(&self.config.base_url, &content.guides, &content.assets);
-        validate::validate(&self.config, &content.guides, &links, |guide| {
-            render::facts(guide, markdown)
-        })
-    }
 }
 
 /// How many diagnostics have `severity`.

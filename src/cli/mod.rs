@@ -40,9 +40,6 @@ pub enum Command {
         /// Include guides marked `draft: true`.
         #[arg(long)]
         drafts: bool,
-        /// Benchmark-only: skip validation to measure what it costs.
-        #[arg(long, hide = true)]
-        skip_validation: bool,
     },
     /// Run every validation.
     Check {
@@ -76,109 +73,102 @@ pub enum Command {
 
 /// Runs the parsed command; returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    let root = cli.root;
     match cli.command {
         Command::Build {
             out,
             base_url,
             drafts,
-            skip_validation,
-        } => {
-            let started = std::time::Instant::now();
-            let report = crate::build(&crate::BuildOptions {
-                root: cli.root,
-                out: out.clone(),
-                base_url,
-                drafts,
-                validate: !skip_validation,
-            })?;
-            eprint!(
-                "{}",
-                report::format(&report.diagnostics, Format::Human, color_stderr())
-            );
-            if !report.written {
-                eprintln!(
-                    "build stopped: fix the errors above; {} was left as it was",
-                    printable_path(&out)
-                );
-                return Ok(EXIT_INVALID);
-            }
-            for note in &report.notes {
-                eprintln!("note: {}", report::printable(note));
-            }
-            eprintln!(
-                "built {} guide{} into {} in {} ms",
-                report.guides,
-                if report.guides == 1 { "" } else { "s" },
-                printable_path(&out),
-                started.elapsed().as_millis()
-            );
-            Ok(EXIT_OK)
-        }
-        Command::Serve { bind, port } => {
-            crate::serve::run(crate::serve::ServeOptions {
-                root: cli.root,
-                bind,
-                port,
-            })?;
-            Ok(EXIT_OK)
-        }
-        Command::New { source, platform } => {
-            let path = crate::scaffold::create(&cli.root, &source, platform.as_deref())?;
-            eprintln!(
-                "wrote {}: replace every TODO, then run `guidesite check --offline`",
-                printable_path(&path)
-            );
-            Ok(EXIT_OK)
-        }
+        } => build(crate::BuildOptions {
+            root,
+            out,
+            base_url,
+            drafts,
+        }),
         Command::Check {
             offline,
             format,
             no_cache,
-        } => {
-            let progress = if std::io::stderr().is_terminal() {
-                let bar = indicatif::ProgressBar::new(0);
-                bar.set_style(
-                    indicatif::ProgressStyle::with_template(
-                        "checking links {bar:30} {pos}/{len} {elapsed}",
-                    )
-                    .expect("valid template"),
-                );
-                bar
-            } else {
-                indicatif::ProgressBar::hidden()
-            };
-            let report = crate::check(&crate::CheckOptions {
-                root: cli.root,
-                offline,
-                no_cache,
-                progress,
-            })?;
-            if let Some(links) = &report.links {
-                for warning in &links.warnings {
-                    eprintln!("warning: {}", report::printable(warning));
-                }
-                let s = links.stats;
-                eprintln!(
-                    "links: {} checked, {} ok, {} failed, {} cached, {} excluded in {:.1} s",
-                    s.checked,
-                    s.ok,
-                    s.failed,
-                    s.cached,
-                    s.excluded,
-                    links.elapsed.as_secs_f64()
-                );
-            }
-            let diagnostics = report.diagnostics;
-            print_report(&diagnostics, format)?;
-            Ok(
-                if crate::count(&diagnostics, crate::diag::Severity::Error) > 0 {
-                    EXIT_INVALID
-                } else {
-                    EXIT_OK
-                },
-            )
+        } => check(root, offline, format, no_cache),
+        Command::Serve { bind, port } => {
+            crate::serve::run(crate::serve::ServeOptions { root, bind, port })?;
+            Ok(EXIT_OK)
         }
+        Command::New { source, platform } => new(&root, &source, platform.as_deref()),
     }
+}
+
+fn build(options: crate::BuildOptions) -> anyhow::Result<u8> {
+    let started = std::time::Instant::now();
+    let report = crate::build(&options)?;
+    let out = printable_path(&options.out);
+    eprint!(
+        "{}",
+        report::format(&report.diagnostics, Format::Human, color_stderr())
+    );
+    if !report.written {
+        eprintln!("build stopped: fix the errors above; {out} was left as it was");
+        return Ok(EXIT_INVALID);
+    }
+    for note in &report.notes {
+        eprintln!("note: {}", report::printable(note));
+    }
+    eprintln!(
+        "built {} guide{} into {out} in {} ms",
+        report.guides,
+        if report.guides == 1 { "" } else { "s" },
+        started.elapsed().as_millis()
+    );
+    Ok(EXIT_OK)
+}
+
+fn check(root: PathBuf, offline: bool, format: Format, no_cache: bool) -> anyhow::Result<u8> {
+    let progress = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "checking links {bar:30} {pos}/{len} {elapsed}",
+            )
+            .expect("valid template"),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let report = crate::check(&crate::CheckOptions {
+        root,
+        offline,
+        no_cache,
+        progress,
+    })?;
+    if let Some(links) = &report.links {
+        for warning in &links.warnings {
+            eprintln!("warning: {}", report::printable(warning));
+        }
+        let s = links.stats;
+        eprintln!(
+            "links: {} checked, {} ok, {} failed, {} cached, {} excluded in {:.1} s",
+            s.checked,
+            s.ok,
+            s.failed,
+            s.cached,
+            s.excluded,
+            links.elapsed.as_secs_f64()
+        );
+    }
+    let diagnostics = report.diagnostics;
+    print_report(&diagnostics, format)?;
+    let errors = crate::count(&diagnostics, crate::diag::Severity::Error);
+    Ok(if errors > 0 { EXIT_INVALID } else { EXIT_OK })
+}
+
+fn new(root: &Path, source: &str, platform: Option<&str>) -> anyhow::Result<u8> {
+    let path = crate::scaffold::create(root, source, platform)?;
+    eprintln!(
+        "wrote {}: replace every TODO, then run `guidesite check --offline`",
+        printable_path(&path)
+    );
+    Ok(EXIT_OK)
 }
 
 fn print_report(diagnostics: &[Diagnostic], format: Format) -> std::io::Result<()> {

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::config::SiteConfig;
 use crate::diag::{Code, Diagnostic, Finding, LineIndex};
 use crate::site_root::{Hidden, LEADS_OUTSIDE, SiteRoot, Visit, WalkError};
 use front_matter::{FrontMatter, SplitError, file_span};
@@ -38,9 +37,8 @@ impl Guide {
     }
 
     /// Locates a finding in this guide's file.
-    pub fn diagnostic(&self, finding: Finding, config: &SiteConfig) -> Diagnostic {
-        let severity = config.severity(finding.code);
-        Diagnostic::locate(finding, severity, &self.file, &self.text, &self.index)
+    pub fn diagnostic(&self, finding: Finding) -> Diagnostic {
+        Diagnostic::locate(finding, &self.file, &self.text, &self.index)
     }
 }
 
@@ -81,8 +79,47 @@ pub enum LoadError {
 }
 
 /// Reads every `content/*.md` guide (in parallel) and lists the assets.
-pub fn load(root: &Path, config: &SiteConfig) -> Result<Content, LoadError> {
-    load_with(root, config, |_| ()).map(|(content, _)| content)
+pub fn load(root: &Path) -> Result<Content, LoadError> {
+    load_with(root, |_| ()).map(|(content, _)| content)
+}
+
+/// What a walk of `content/` finds, before any file is read.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// `content/*.md`, in walk order.
+    pub guide_paths: Vec<PathBuf>,
+    /// Asset paths relative to `content/`, `/`-separated.
+    pub assets: BTreeSet<String>,
+    /// `content/outside-root` for every file or link that leads outside the site.
+    pub outside: Vec<Diagnostic>,
+}
+
+/// Walks `content/` (hidden files skipped, nothing outside the root followed).
+pub fn list(root: &Path) -> Result<Listing, LoadError> {
+    let content_dir = root.join("content");
+    let mut listing = Listing::default();
+    if !content_dir.is_dir() {
+        return Ok(listing);
+    }
+    let site_root = SiteRoot::new(root).map_err(|source| LoadError::Io {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    site_root.walk(&content_dir, Hidden::Skip, |visit| {
+        match visit {
+            Visit::File { path, depth } => {
+                let relative = relative_slash_path(&content_dir, path);
+                if depth == 1 && relative.ends_with(".md") {
+                    listing.guide_paths.push(path.to_path_buf());
+                } else if depth > 1 {
+                    listing.assets.insert(relative);
+                }
+            }
+            Visit::Outside { path } => listing.outside.push(outside_root(root, path)),
+        }
+        Ok::<_, LoadError>(())
+    })?;
+    Ok(listing)
 }
 
 /// Like [`load`], and applies `then` to each guide as soon as it is read, in
@@ -90,39 +127,17 @@ pub fn load(root: &Path, config: &SiteConfig) -> Result<Content, LoadError> {
 /// file is read). The results are in the order of `Content::guides`.
 pub fn load_with<T: Send>(
     root: &Path,
-    config: &SiteConfig,
     then: impl Fn(&Guide) -> T + Sync,
 ) -> Result<(Content, Vec<T>), LoadError> {
-    let content_dir = root.join("content");
-    if !content_dir.is_dir() {
-        return Ok((Content::default(), Vec::new()));
-    }
-    let site_root = SiteRoot::new(root).map_err(|source| LoadError::Io {
-        path: root.to_path_buf(),
-        source,
-    })?;
-    let mut guide_paths = Vec::new();
-    let mut assets = BTreeSet::new();
-    let mut outside = Vec::new();
-    site_root.walk(&content_dir, Hidden::Skip, |visit| {
-        match visit {
-            Visit::File { path, depth } => {
-                let relative = relative_slash_path(&content_dir, path);
-                if depth == 1 && relative.ends_with(".md") {
-                    guide_paths.push(path.to_path_buf());
-                } else if depth > 1 {
-                    assets.insert(relative);
-                }
-            }
-            Visit::Outside { path } => outside.push(outside_root(root, path, config)),
-        }
-        Ok::<_, LoadError>(())
-    })?;
-
+    let Listing {
+        guide_paths,
+        assets,
+        outside,
+    } = list(root)?;
     let parsed: Vec<Result<(Parsed, Option<T>), LoadError>> = guide_paths
         .par_iter()
         .map(|path| {
-            let parsed = read_guide(root, path, config)?;
+            let parsed = read_guide(root, path)?;
             let result = match &parsed {
                 Parsed::Guide(guide) => Some(then(guide)),
                 Parsed::Invalid(_) => None,
@@ -151,29 +166,23 @@ pub fn load_with<T: Send>(
 
 /// The error for a file or link under `content/` that resolves outside the
 /// site root; it is neither read nor published.
-pub fn outside_root(root: &Path, path: &Path, config: &SiteConfig) -> Diagnostic {
+pub fn outside_root(root: &Path, path: &Path) -> Diagnostic {
     let file = relative_slash_path(root, path);
     let target = std::fs::read_link(path).unwrap_or_else(|_| path.to_path_buf());
     let message = format!(
         "`{file}` {LEADS_OUTSIDE} (to {target:?}): it is not read or published; \
          copy what it should show into the site instead"
     );
-    whole_file(Code::ContentOutsideRoot, file, message, config)
+    whole_file(Code::ContentOutsideRoot, file, message)
 }
 
 /// A diagnostic about a file as a whole, at its start, with no line shown:
 /// none of it was read.
-pub fn whole_file(code: Code, file: String, message: String, config: &SiteConfig) -> Diagnostic {
+pub fn whole_file(code: Code, file: String, message: String) -> Diagnostic {
     let finding = Finding::new(code, 0..0, message);
     Diagnostic {
         excerpt: None,
-        ..Diagnostic::locate(
-            finding,
-            config.severity(code),
-            &file,
-            "",
-            &LineIndex::new(""),
-        )
+        ..Diagnostic::locate(finding, &file, "", &LineIndex::new(""))
     }
 }
 
@@ -199,7 +208,7 @@ pub enum Parsed {
 pub const MAX_GUIDE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Reads and parses one guide file.
-pub fn read_guide(root: &Path, path: &Path, config: &SiteConfig) -> Result<Parsed, LoadError> {
+pub fn read_guide(root: &Path, path: &Path) -> Result<Parsed, LoadError> {
     let file = relative_slash_path(root, path);
     let io_error = |source| LoadError::Io {
         path: path.to_path_buf(),
@@ -228,7 +237,6 @@ pub fn read_guide(root: &Path, path: &Path, config: &SiteConfig) -> Result<Parse
             Code::ContentTooLarge,
             file,
             message,
-            config,
         )));
     }
     let text = String::from_utf8(bytes).map_err(|e| {
@@ -244,16 +252,14 @@ pub fn read_guide(root: &Path, path: &Path, config: &SiteConfig) -> Result<Parse
     })?;
     let name = file.trim_start_matches("content/");
     let stem = name.strip_suffix(".md").unwrap_or(name).to_string();
-    Ok(parse_guide(file, stem, text, config))
+    Ok(parse_guide(file, stem, text))
 }
 
 /// Parses a guide's text; a bad front matter block becomes one diagnostic.
-fn parse_guide(file: String, stem: String, text: String, config: &SiteConfig) -> Parsed {
+fn parse_guide(file: String, stem: String, text: String) -> Parsed {
     let index = LineIndex::new(&text);
-    let invalid = |finding: Finding| {
-        let severity = config.severity(finding.code);
-        Parsed::Invalid(Diagnostic::locate(finding, severity, &file, &text, &index))
-    };
+    let invalid =
+        |finding: Finding| Parsed::Invalid(Diagnostic::locate(finding, &file, &text, &index));
     let split = match front_matter::split(&text) {
         Ok(split) => split,
         Err(SplitError::Missing) => {

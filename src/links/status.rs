@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::diag::Code;
+
 /// What checking a URL concluded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -26,6 +28,26 @@ impl Outcome {
             self,
             Outcome::Ok | Outcome::Redirected { .. } | Outcome::Cached
         )
+    }
+
+    /// What a guide linking to `url` is told: `link/unreachable`,
+    /// `link/unverifiable` or `link/redirect`; nothing for a success.
+    pub fn finding(&self, url: &str) -> Option<(Code, String)> {
+        match self {
+            Outcome::Unreachable(reason) => Some((
+                Code::LinkUnreachable,
+                format!("`{url}` is unreachable: {reason}"),
+            )),
+            Outcome::Unverifiable(reason) => Some((
+                Code::LinkUnverifiable,
+                format!("`{url}` could not be verified: {reason}"),
+            )),
+            Outcome::Redirected { to } => Some((
+                Code::LinkRedirect,
+                format!("`{url}` permanently redirects to `{to}`: link there directly"),
+            )),
+            Outcome::Ok | Outcome::Excluded | Outcome::Cached => None,
+        }
     }
 }
 

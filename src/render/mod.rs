@@ -150,13 +150,20 @@ fn percent_decode(path: &str) -> Option<Cow<'_, str>> {
     percent_decode_str(path).decode_utf8().ok()
 }
 
-/// The file stem of the guide a destination names (`my guide` for
-/// `my%20guide.md#x`), whether or not that guide exists.
-pub fn guide_stem(dest: &str) -> Option<String> {
+/// The path under `content/` a site-relative destination names, decoded
+/// (`my guide.md` for `./my%20guide.md#x`, `tiktok/shot.png`), whether or
+/// not it exists: what a guide depends on.
+pub fn content_path(dest: &str) -> Option<String> {
     let (path, _) = site_relative(dest)?;
-    percent_decode(path)?
-        .strip_suffix(".md")
-        .map(str::to_string)
+    percent_decode(path).map(Cow::into_owned)
+}
+
+/// Whether `dest` is a URL on the web (`http://`, `https://`, any case):
+/// what `check` requests.
+pub fn is_external(dest: &str) -> bool {
+    ["http://", "https://"]
+        .iter()
+        .any(|scheme| starts_with_ignore_ascii_case(dest, scheme))
 }
 
 /// Whether `dest` starts with `prefix` in any ASCII case (`HTTP://` is

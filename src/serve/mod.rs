@@ -26,7 +26,7 @@ use tokio_stream::{Stream, StreamExt, wrappers::BroadcastStream};
 use crate::diag::{Diagnostic, Severity};
 pub use listen::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS};
 use watch::{Change, classify};
-use workspace::{Bytes, Workspace};
+use workspace::{Bytes, Served, Workspace};
 
 /// Saves closer together than this are one rebuild.
 const DEBOUNCE: Duration = Duration::from_millis(15);
@@ -283,8 +283,8 @@ async fn page(State(state): State<AppState>, uri: Uri) -> Response {
         key.push_str("index.html");
     }
     let mut workspace = state.workspace();
-    let (status, key, bytes) = match workspace.file(&key) {
-        Some(bytes) => (StatusCode::OK, key, bytes),
+    let (status, key, served) = match workspace.file(&key) {
+        Some(served) => (StatusCode::OK, key, served),
         None if workspace.file(&format!("{key}/index.html")).is_some() => {
             return Redirect::permanent(&format!("{}/", uri.path())).into_response();
         }
@@ -292,14 +292,23 @@ async fn page(State(state): State<AppState>, uri: Uri) -> Response {
         None => (
             StatusCode::NOT_FOUND,
             "404.html".to_string(),
-            workspace
-                .file("404.html")
-                .unwrap_or_else(|| Bytes::from(NOT_FOUND_PAGE.as_bytes())),
+            workspace.file("404.html").unwrap_or_else(|| Served {
+                bytes: Bytes::from(NOT_FOUND_PAGE.as_bytes()),
+                stale_because: None,
+            }),
         ),
     };
+    let Served {
+        bytes,
+        stale_because,
+    } = served;
     let content_type = content_type(&key);
     if content_type.starts_with("text/html") {
-        let overlay = overlay(&workspace.diagnostics(), workspace.problem.as_deref());
+        let overlay = overlay(
+            &workspace.diagnostics(),
+            workspace.problem.as_deref(),
+            stale_because.as_deref(),
+        );
         drop(workspace);
         let html = inject(&String::from_utf8_lossy(&bytes), &overlay);
         return (status, [(header::CONTENT_TYPE, content_type)], html).into_response();
@@ -359,12 +368,25 @@ fn inject(html: &str, overlay: &str) -> String {
     }
 }
 
-/// The current problems, over the page, with positions to jump to.
-fn overlay(diagnostics: &[Diagnostic], problem: Option<&str>) -> String {
-    if diagnostics.is_empty() && problem.is_none() {
+/// The current problems, over the page, with positions to jump to; first,
+/// when the page is a guide's last good version, which file's error made it
+/// stale.
+fn overlay(
+    diagnostics: &[Diagnostic],
+    problem: Option<&str>,
+    stale_because: Option<&str>,
+) -> String {
+    if diagnostics.is_empty() && problem.is_none() && stale_because.is_none() {
         return String::new();
     }
     let mut items = String::new();
+    if let Some(file) = stale_because {
+        items.push_str(&format!(
+            "<li class=\"guidesite-stale\"><strong>stale</strong> this page is the last good \
+             version of <code>{}</code>, which has an error (below): fix it to see your changes</li>",
+            escape(file)
+        ));
+    }
     if let Some(problem) = problem {
         items.push_str(&format!(
             "<li><strong>error</strong> {}</li>",
@@ -434,7 +456,7 @@ mod tests {
             message: "<script>".into(),
             excerpt: None,
         };
-        let html = overlay(&[d], None);
+        let html = overlay(&[d], None, None);
         assert!(html.contains("error[steps/empty]") && html.contains("&lt;script&gt;"));
         assert!(!html.contains("<script>"));
     }

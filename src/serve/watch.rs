@@ -1,19 +1,8 @@
 //! File-system events → what changed, in site terms.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// One change to the site's sources.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Change {
-    /// `site.yaml`: everything may change.
-    Config,
-    /// A file under `themes/`: every page may change.
-    Theme,
-    /// `content/<name>.md`, added, edited or removed.
-    Guide(PathBuf),
-    /// A file under `content/<dir>/`.
-    Asset(PathBuf),
-}
+pub use crate::pipeline::changes::Change;
 
 /// What a changed path means; `None` for paths the site does not read
 /// (editor swap files, `dist/`, `.git/` …).

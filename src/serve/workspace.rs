@@ -1,7 +1,9 @@
-//! The site as `serve` holds it: sources, renderings and output files in
-//! memory, updated change by change. Only what a change affects is redone:
-//! the changed guides and the guides that link to them; listings (index,
-//! manifest, sitemap) are rebuilt lazily, when next requested.
+//! The site as `serve` holds it: a [`Pipeline`] over the sources (what
+//! `check` sees) and, in memory, the last good output of every guide. A
+//! change re-reads only the files it names and re-renders only the guides
+//! it affects; listings (index, manifest, sitemap) are rendered lazily,
+//! when next requested. A guide whose front matter stops parsing keeps its
+//! last good pages, served as stale.
 
 use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -9,55 +11,53 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rayon::prelude::*;
-
-use super::watch::Change;
-use crate::config::SiteConfig;
-use crate::content::{self, Guide, Parsed};
-use crate::diag::{Code, Diagnostic, Finding, LineIndex, Severity};
-use crate::render::{self, MarkdownRenderer, Rendered, SiteLinks};
+use crate::diag::Diagnostic;
+use crate::pipeline::changes::{Applied, Change};
+use crate::pipeline::{Pipeline, Settings};
 use crate::site::manifest::Entry;
-use crate::site::{self, GuideOutput, Page, SiteRenderer, Theme, index_order};
-use crate::site_root;
-use crate::validate::{self, GuideSummary, SiteFacts};
+use crate::site::{self, GuideOutput, OutputFile};
 
 /// Bytes of one served file, shared with in-flight responses.
 pub type Bytes = Arc<[u8]>;
 
-/// The served files by path. Shared keys make a copy cheap: one is taken
+/// Served files by path. Shared keys make a copy cheap: one is taken
 /// before every rebuild, to put back if it panics.
 type Files = HashMap<Arc<str>, Bytes>;
 
-/// Everything loaded from a site that parsed.
-struct Sources {
-    config: SiteConfig,
-    theme: Theme,
-    markdown: MarkdownRenderer,
-    /// By file (`content/x.md`): the last version whose front matter parsed.
-    guides: BTreeMap<String, Guide>,
-    rendered: BTreeMap<String, Rendered>,
-    /// Files whose current version does not parse, with why.
-    broken: BTreeMap<String, Diagnostic>,
-    diagnostics: BTreeMap<String, Vec<Diagnostic>>,
-    /// Serialised manifest entries.
-    entries: BTreeMap<String, Entry>,
-    /// Output paths each guide file produced, to remove them when it goes.
-    outputs: BTreeMap<String, Vec<String>>,
-    assets: BTreeSet<String>,
-    site_diagnostics: Vec<Diagnostic>,
-    /// What the site rules need of each guide (its ids, its links into others).
-    summaries: BTreeMap<String, GuideSummary>,
-    /// Guide stem → the files whose links name it: who re-renders when it changes.
-    linked_from: HashMap<String, BTreeSet<String>>,
+/// A guide's last good output.
+struct GuidePages {
+    source: String,
+    entry: Entry,
+    embed: Bytes,
+    page: Bytes,
+}
+
+/// A served file, and whether it is a guide's last good page of before its
+/// file stopped parsing.
+pub struct Served {
+    pub bytes: Bytes,
+    /// The guide file whose error made this page stale.
+    pub stale_because: Option<String>,
 }
 
 /// The served site.
 pub struct Workspace {
     root: PathBuf,
-    sources: Option<Sources>,
-    files: Files,
-    listings_stale: bool,
-    /// What stops the whole site from building (config, theme, I/O).
+    /// `None` until the site loads, and after a crash or a failed change, so
+    /// that the next change loads everything again.
+    pipeline: Option<Pipeline>,
+    /// By guide file: its last good pages.
+    pages: BTreeMap<String, Arc<GuidePages>>,
+    /// Guide files whose last render failed: their pages of before are
+    /// served as stale, and the listings leave them out rather than pair
+    /// their current front matter with an older manifest entry.
+    failed: BTreeSet<String>,
+    /// Theme statics and assets, by path.
+    statics: Files,
+    /// Index, 404, sitemap, schema and manifest, once rendered.
+    listings: Option<Files>,
+    /// What stops the whole site from building (config, theme, templates,
+    /// I/O, a crash).
     pub problem: Option<String>,
 }
 
@@ -66,9 +66,11 @@ impl Workspace {
     pub fn load(root: &Path) -> Workspace {
         let mut workspace = Workspace {
             root: root.to_path_buf(),
-            sources: None,
-            files: HashMap::new(),
-            listings_stale: true,
+            pipeline: None,
+            pages: BTreeMap::new(),
+            failed: BTreeSet::new(),
+            statics: Files::new(),
+            listings: None,
             problem: None,
         };
         // A panic leaves an empty site with the crash as its problem.
@@ -77,152 +79,218 @@ impl Workspace {
     }
 
     /// Runs `rebuild` on the workspace and catches a panic in it (a guidesite
-    /// bug) instead of letting it take the server down: the files served
+    /// bug) instead of letting it take the server down: the pages served
     /// before it are put back, so the last good site stays served, and the
-    /// sources, which the panic may have left half updated, are dropped, so
-    /// that the next change reloads everything from scratch (the listings are
-    /// served as last rendered, if they were). `Err` holds the
+    /// pipeline, which the panic may have left half updated, is dropped, so
+    /// that the next change reloads everything from scratch. `Err` holds the
     /// panic's message, which becomes the workspace's problem.
     pub fn guarded<R>(&mut self, rebuild: impl FnOnce(&mut Workspace) -> R) -> Result<R, String> {
-        let last_good = self.files.clone();
+        let last_good = (
+            self.pages.clone(),
+            self.failed.clone(),
+            self.statics.clone(),
+            self.listings.clone(),
+        );
         // Unwind safety: whatever the panic left half done is replaced or dropped below.
         match catch_unwind(AssertUnwindSafe(|| rebuild(self))) {
             Ok(result) => Ok(result),
             Err(payload) => {
                 let message = panic_message(payload.as_ref());
-                self.files = last_good;
-                self.sources = None;
+                (self.pages, self.failed, self.statics, self.listings) = last_good;
+                self.pipeline = None;
                 self.problem = Some(crash_problem("rebuilding the site", &message));
                 Err(message)
             }
         }
     }
 
-    /// The current diagnostics of every guide, sorted.
+    /// What `check --offline` reports for the files on disk, as far as the
+    /// site loaded.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
-        let Some(s) = &self.sources else {
-            return Vec::new();
-        };
-        let mut all: Vec<Diagnostic> = s
-            .diagnostics
-            .values()
-            .flatten()
-            .chain(s.broken.values())
-            .chain(&s.site_diagnostics)
-            .cloned()
-            .collect();
-        validate::sort(&mut all);
-        all
+        self.pipeline
+            .as_ref()
+            .map(Pipeline::diagnostics)
+            .unwrap_or_default()
     }
 
     /// A served file by its path under the site root (`tiktok/index.html`).
-    pub fn file(&mut self, path: &str) -> Option<Bytes> {
-        if self.listings_stale && site::is_listing(path) {
-            self.render_listings();
+    pub fn file(&mut self, path: &str) -> Option<Served> {
+        if site::is_listing(path) {
+            if self.listings.is_none() {
+                self.render_listings();
+            }
+            return self.listings.as_ref()?.get(path).map(fresh);
         }
-        self.files.get(path).cloned()
+        if let Some(served) = self.guide_page(path) {
+            return Some(served);
+        }
+        self.statics.get(path).map(fresh)
+    }
+
+    /// A guide's page or embed: the current owner's of its source, else
+    /// the stale one of a guide whose file stopped parsing.
+    fn guide_page(&self, path: &str) -> Option<Served> {
+        let (source, embed) = match path.strip_prefix("embed/") {
+            Some(rest) => (rest.strip_suffix(".html")?, true),
+            None => (path.strip_suffix("/index.html")?, false),
+        };
+        let pick =
+            |pages: &GuidePages| Bytes::clone(if embed { &pages.embed } else { &pages.page });
+        let pipeline = self.pipeline.as_ref();
+        if let Some(file) = pipeline.and_then(|p| p.page_owner(source)) {
+            let pages = self.pages.get(file)?;
+            return Some(Served {
+                bytes: pick(pages),
+                stale_because: self.failed.contains(file).then(|| file.to_string()),
+            });
+        }
+        let (file, pages) = self.pages.iter().find(|(file, pages)| {
+            pages.source == source && pipeline.is_none_or(|p| p.is_refused(file))
+        })?;
+        Some(Served {
+            bytes: pick(pages),
+            stale_because: Some(file.clone()),
+        })
     }
 
     /// Applies a batch of changes; returns the guide files whose pages changed.
     pub fn apply(&mut self, changes: &BTreeSet<Change>) -> Vec<String> {
-        if changes
-            .iter()
-            .any(|c| matches!(c, Change::Config | Change::Theme))
-            || self.sources.is_none()
-        {
+        let Some(pipeline) = self
+            .pipeline
+            .as_mut()
+            .filter(|_| !changes.iter().any(Change::needs_reload))
+        else {
             self.reload();
             return Vec::new();
-        }
-        let root = self.root.clone();
-        let sources = self.sources.as_mut().expect("checked above");
-        let mut changed = BTreeSet::new();
-        for change in changes {
-            match change {
-                Change::Guide(path) => {
-                    let file = content::relative_slash_path(&root, path);
-                    if update_guide(sources, &root, path, &file) {
-                        changed.insert(file);
-                    }
-                }
-                Change::Asset(path) => update_asset(sources, &mut self.files, &root, path),
-                Change::Config | Change::Theme => unreachable!("handled by reload"),
+        };
+        let applied = match pipeline.apply(changes) {
+            Ok(applied) => applied,
+            Err(e) => {
+                // Load again from scratch once the next change comes.
+                self.pipeline = None;
+                self.problem = Some(e.to_string());
+                return Vec::new();
             }
-        }
-        // Removed guides' pages go now; their dependents re-render below.
-        let removed: Vec<String> = changed
-            .iter()
-            .filter(|f| !sources.guides.contains_key(*f))
-            .cloned()
-            .collect();
-        for file in &removed {
-            for path in sources.outputs.remove(file).unwrap_or_default() {
-                self.files.remove(path.as_str());
-            }
-            sources.entries.remove(file);
-            sources.diagnostics.remove(file);
-            sources.summaries.remove(file);
-            for stem in sources
-                .rendered
-                .remove(file)
-                .as_ref()
-                .map(linked_stems)
-                .unwrap_or_default()
-            {
-                if let Some(files) = sources.linked_from.get_mut(&stem) {
-                    files.remove(file);
-                }
-            }
-        }
-        let affected = with_dependents(sources, &changed);
-        refresh(sources, &mut self.files, &affected);
-        self.listings_stale = true;
+        };
         self.problem = None;
-        affected.into_iter().collect()
+        self.listings = None;
+        let Applied {
+            render,
+            gone,
+            assets_written,
+            assets_removed,
+        } = applied;
+        for file in &gone {
+            self.failed.remove(file);
+            if !pipeline.is_refused(file) {
+                self.pages.remove(file);
+            }
+        }
+        for asset in &assets_removed {
+            self.statics.remove(asset.as_str());
+        }
+        for asset in assets_written {
+            match std::fs::read(self.root.join("content").join(&asset)) {
+                Ok(bytes) => self
+                    .statics
+                    .insert(Arc::from(asset.as_str()), Bytes::from(bytes)),
+                Err(_) => self.statics.remove(asset.as_str()),
+            };
+        }
+        let outputs = pipeline.render(&render);
+        self.keep(outputs);
+        render.into_iter().chain(gone).collect()
     }
 
-    /// Reloads everything; on failure keeps serving the last good site.
-    fn reload(&mut self) {
-        match load_sources(&self.root) {
-            Ok(mut sources) => {
-                let all: BTreeSet<String> = sources.guides.keys().cloned().collect();
-                let mut files = Files::new();
-                match sources_statics(&sources, &self.root) {
-                    Ok(statics) => files.extend(statics),
-                    Err(message) => {
-                        self.problem = Some(message);
-                        return;
-                    }
+    /// Keeps the pages of each guide that rendered; a template that fails
+    /// is the site's problem, as it stops `build`.
+    fn keep(&mut self, outputs: Vec<(String, Result<GuideOutput, site::SiteError>)>) {
+        for (file, output) in outputs {
+            match output {
+                Ok(GuideOutput {
+                    entry,
+                    files: [(_, embed), (_, page)],
+                }) => {
+                    let source = self
+                        .pipeline
+                        .as_ref()
+                        .and_then(|p| p.guide(&file))
+                        .map(|g| g.source().to_string())
+                        .unwrap_or_default();
+                    let pages = GuidePages {
+                        source,
+                        entry,
+                        embed: Bytes::from(embed),
+                        page: Bytes::from(page),
+                    };
+                    self.failed.remove(&file);
+                    self.pages.insert(file, Arc::new(pages));
                 }
-                refresh(&mut sources, &mut files, &all);
-                self.files = files;
-                self.sources = Some(sources);
-                self.listings_stale = true;
-                self.problem = None;
+                Err(e) => {
+                    self.problem = Some(format!("cannot render {file}: {e}"));
+                    self.failed.insert(file);
+                }
             }
-            Err(message) => self.problem = Some(message),
+        }
+    }
+
+    /// Loads everything again; on failure keeps serving the last good site.
+    fn reload(&mut self) {
+        let settings = Settings {
+            // Pages are served from the server's root, whatever the site's base_url.
+            base_url: Some("/".to_string()),
+            // An author previews drafts too.
+            drafts: true,
+        };
+        let loaded = Pipeline::load(&self.root, &settings).and_then(|mut pipeline| {
+            let statics = pipeline.statics().map_err(crate::Error::Site)?;
+            let all: BTreeSet<String> = pipeline.guides().map(|g| g.file.clone()).collect();
+            let outputs = pipeline.render(&all);
+            Ok((pipeline, statics, outputs))
+        });
+        match loaded {
+            Ok((pipeline, statics, outputs)) => {
+                self.pipeline = Some(pipeline);
+                self.statics = statics.into_iter().map(served_file).collect();
+                self.pages.clear();
+                self.failed.clear();
+                self.listings = None;
+                self.problem = None;
+                self.keep(outputs);
+            }
+            Err(e) => self.problem = Some(e.to_string()),
         }
     }
 
     /// Renders the listings and the manifest; runs while a page is being
     /// answered, so a panic in it is caught too.
     fn render_listings(&mut self) {
-        let Some(s) = &self.sources else { return };
-        // Unwind safety: `listings` only reads; nothing is half done if it panics.
-        match catch_unwind(AssertUnwindSafe(|| listings(s))) {
-            Ok(Ok(files)) => {
-                self.files.extend(files);
-                self.listings_stale = false;
-            }
-            Ok(Err(message)) => self.problem = Some(message),
+        let Some(pipeline) = &self.pipeline else {
+            return;
+        };
+        let (pages, failed) = (&self.pages, &self.failed);
+        let entry_of = |file: &str| {
+            let listed = !failed.contains(file);
+            pages.get(file).filter(|_| listed).map(|p| &p.entry)
+        };
+        // Unwind safety: rendering listings only reads; nothing is half done if it panics.
+        match catch_unwind(AssertUnwindSafe(|| pipeline.listings(entry_of))) {
+            Ok(Ok(files)) => self.listings = Some(files.into_iter().map(served_file).collect()),
+            Ok(Err(e)) => self.problem = Some(e.to_string()),
             Err(payload) => {
                 let problem =
                     crash_problem("rendering the listings", &panic_message(payload.as_ref()));
                 eprintln!("error: {problem} (still serving the last good site)");
                 self.problem = Some(problem);
-                // Serve the listings of before rather than panic at every request.
-                self.listings_stale = false;
             }
         }
+    }
+}
+
+fn fresh(bytes: &Bytes) -> Served {
+    Served {
+        bytes: Bytes::clone(bytes),
+        stale_because: None,
     }
 }
 
@@ -247,271 +315,8 @@ fn crash_problem(during: &str, message: &str) -> String {
 }
 
 /// An output file as served.
-fn served_file((path, bytes): (String, Vec<u8>)) -> (Arc<str>, Bytes) {
+fn served_file((path, bytes): OutputFile) -> (Arc<str>, Bytes) {
     (Arc::from(path), Bytes::from(bytes))
-}
-
-/// The index, the other listings and the manifest, for the guides whose pages rendered.
-fn listings(s: &Sources) -> Result<Vec<(Arc<str>, Bytes)>, String> {
-    let mut listed: Vec<(&Guide, &Entry)> = s
-        .entries
-        .iter()
-        .filter_map(|(file, entry)| Some((s.guides.get(file)?, entry)))
-        .collect();
-    listed.sort_by(|a, b| index_order(a.0, b.0));
-    let (guides, entries): (Vec<&Guide>, Vec<&Entry>) = listed.into_iter().unzip();
-    let renderer = SiteRenderer::new(&s.config, &s.theme);
-    let files = renderer.listings(&guides).map_err(|e| e.to_string())?;
-    let json = write_manifest(&renderer, &entries).map_err(|e| e.to_string())?;
-    Ok(files
-        .into_iter()
-        .chain([(site::MANIFEST.to_string(), json)])
-        .map(served_file)
-        .collect())
-}
-
-fn write_manifest(renderer: &SiteRenderer, entries: &[&Entry]) -> std::io::Result<Vec<u8>> {
-    let mut manifest = renderer.manifest(Vec::new())?;
-    for entry in entries {
-        manifest.push(entry)?;
-    }
-    manifest.finish()
-}
-
-fn load_sources(root: &Path) -> Result<Sources, String> {
-    if !root.is_dir() {
-        return Err(format!("site root {} is not a folder", root.display()));
-    }
-    // Pages are served from the server's root, whatever the site's base_url.
-    let config = SiteConfig::load(root)
-        .map_err(|e| e.to_string())?
-        .with_base_url(Some("/"));
-    let theme = Theme::load(root, &config.theme).map_err(|e| e.to_string())?;
-    let content = content::load(root, &config).map_err(|e| e.to_string())?;
-    let sources = Sources {
-        config,
-        theme,
-        markdown: MarkdownRenderer::default(),
-        guides: content
-            .guides
-            .into_iter()
-            .map(|g| (g.file.clone(), g))
-            .collect(),
-        rendered: BTreeMap::new(),
-        broken: content
-            .diagnostics
-            .into_iter()
-            .map(|d| (d.file.clone(), d))
-            .collect(),
-        diagnostics: BTreeMap::new(),
-        entries: BTreeMap::new(),
-        outputs: BTreeMap::new(),
-        assets: content.assets,
-        site_diagnostics: Vec::new(),
-        summaries: BTreeMap::new(),
-        linked_from: HashMap::new(),
-    };
-    Ok(sources)
-}
-
-fn sources_statics(sources: &Sources, root: &Path) -> Result<Vec<(Arc<str>, Bytes)>, String> {
-    let content = content::Content {
-        guides: sources.guides.values().cloned().collect(),
-        assets: sources.assets.clone(),
-        diagnostics: Vec::new(),
-    };
-    let files = SiteRenderer::new(&sources.config, &sources.theme)
-        .statics(&content, &root.join("content"))
-        .map_err(|e| e.to_string())?;
-    Ok(files.into_iter().map(served_file).collect())
-}
-
-/// Re-reads one guide file; true when the site changed because of it.
-fn update_guide(sources: &mut Sources, root: &Path, path: &Path, file: &str) -> bool {
-    if !path.exists() {
-        sources.broken.remove(file);
-        return sources.guides.remove(file).is_some();
-    }
-    if leads_outside(root, path) {
-        let diagnostic = content::outside_root(root, path, &sources.config);
-        sources.broken.insert(file.to_string(), diagnostic);
-        return sources.guides.remove(file).is_some();
-    }
-    match content::read_guide(root, path, &sources.config) {
-        Ok(Parsed::Guide(guide)) => {
-            sources.broken.remove(file);
-            sources.guides.insert(file.to_string(), *guide);
-            true
-        }
-        Ok(Parsed::Invalid(diagnostic)) => {
-            // Keep serving the last good version of the guide.
-            sources.broken.insert(file.to_string(), diagnostic);
-            false
-        }
-        Err(e) => {
-            let diagnostic = content::whole_file(
-                Code::FrontmatterInvalid,
-                file.to_string(),
-                e.to_string(),
-                &sources.config,
-            );
-            sources.broken.insert(file.to_string(), diagnostic);
-            false
-        }
-    }
-}
-
-fn update_asset(sources: &mut Sources, files: &mut Files, root: &Path, path: &Path) {
-    let asset = content::relative_slash_path(&root.join("content"), path);
-    let file = content::relative_slash_path(root, path);
-    sources.broken.remove(&file);
-    if leads_outside(root, path) {
-        let diagnostic = content::outside_root(root, path, &sources.config);
-        sources.broken.insert(file, diagnostic);
-        sources.assets.remove(&asset);
-        files.remove(asset.as_str());
-        return;
-    }
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            sources.assets.insert(asset.clone());
-            files.insert(Arc::from(asset.as_str()), Bytes::from(bytes));
-        }
-        Err(_) => {
-            sources.assets.remove(&asset);
-            files.remove(asset.as_str());
-        }
-    }
-}
-
-/// Whether an existing file resolves outside the site root (a link to
-/// `/etc/passwd` saved while serving): it is never read nor served.
-fn leads_outside(root: &Path, path: &Path) -> bool {
-    path.exists() && !site_root::resolves_inside(root, path)
-}
-
-/// `changed` plus the guides whose links name a changed guide's file.
-fn with_dependents(sources: &Sources, changed: &BTreeSet<String>) -> BTreeSet<String> {
-    let mut affected: BTreeSet<String> = changed
-        .iter()
-        .filter(|f| sources.guides.contains_key(*f))
-        .cloned()
-        .collect();
-    for stem in changed.iter().filter_map(|f| stem_of(f)) {
-        affected.extend(sources.linked_from.get(stem).into_iter().flatten().cloned());
-    }
-    affected.retain(|f| sources.guides.contains_key(f));
-    affected
-}
-
-/// `meta` for `content/meta.md`.
-fn stem_of(file: &str) -> Option<&str> {
-    file.strip_prefix("content/")?.strip_suffix(".md")
-}
-
-/// The guide stems a rendering links to.
-fn linked_stems(rendered: &Rendered) -> BTreeSet<String> {
-    rendered
-        .facts
-        .links
-        .iter()
-        .filter_map(|l| render::guide_stem(&l.dest))
-        .collect()
-}
-
-/// Re-renders and re-validates `files` (in parallel) and replaces their output.
-fn refresh(sources: &mut Sources, served: &mut Files, files: &BTreeSet<String>) {
-    let Sources {
-        config,
-        theme,
-        markdown,
-        guides,
-        rendered,
-        diagnostics,
-        entries,
-        outputs,
-        assets,
-        site_diagnostics,
-        summaries,
-        linked_from,
-        ..
-    } = sources;
-    let links = SiteLinks::new(&config.base_url, guides.values(), assets);
-    let fresh: Vec<(String, Rendered)> = files
-        .par_iter()
-        .filter_map(|file| {
-            Some((
-                file.clone(),
-                render::render(guides.get(file)?, markdown, &links),
-            ))
-        })
-        .collect();
-    for (file, new) in fresh {
-        let old = rendered.get(&file).map(linked_stems).unwrap_or_default();
-        for stem in &old {
-            if let Some(set) = linked_from.get_mut(stem) {
-                set.remove(&file);
-            }
-        }
-        for stem in linked_stems(&new) {
-            linked_from.entry(stem).or_default().insert(file.clone());
-        }
-        rendered.insert(file, new);
-    }
-    for file in files {
-        if let Some(rendered) = rendered.get(file) {
-            summaries.insert(file.clone(), GuideSummary::new(&rendered.facts, &links));
-        }
-    }
-    let pages: Vec<_> = guides
-        .iter()
-        .filter_map(|(file, guide)| Some((guide, summaries.get(file)?)))
-        .collect();
-    *site_diagnostics = validate::site_diagnostics(config, &pages);
-
-    let rendered = &*rendered;
-    let site = SiteFacts { links: &links };
-    let renderer = SiteRenderer::new(config, theme);
-    let results: Vec<_> = files
-        .par_iter()
-        .filter_map(|file| {
-            let guide = guides.get(file)?;
-            let rendered = rendered.get(file)?;
-            let diagnostics = validate::guide_diagnostics(config, guide, &rendered.facts, &site);
-            Some((
-                file.clone(),
-                diagnostics,
-                renderer.guide(&Page { guide, rendered }),
-            ))
-        })
-        .collect();
-    for (file, found, output) in results {
-        diagnostics.insert(file.clone(), found);
-        match output {
-            Ok(GuideOutput { entry, files }) => {
-                for path in outputs.remove(&file).unwrap_or_default() {
-                    served.remove(path.as_str());
-                }
-                outputs.insert(file.clone(), files.iter().map(|(p, _)| p.clone()).collect());
-                served.extend(files.into_iter().map(served_file));
-                entries.insert(file, entry);
-            }
-            Err(e) => {
-                // Its last good pages stay served; the listings and the
-                // manifest, built from the current front matter, leave it out
-                // rather than pair that with an entry of an older version.
-                entries.remove(&file);
-                let finding = Finding::new(
-                    Code::FrontmatterInvalid,
-                    0..0,
-                    format!("cannot render: {e}"),
-                );
-                let d =
-                    Diagnostic::locate(finding, Severity::Error, &file, "", &LineIndex::new(""));
-                diagnostics.entry(file).or_default().push(d);
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -539,7 +344,7 @@ pub(super) mod tests {
         let bytes = workspace
             .file(path)
             .unwrap_or_else(|| panic!("{path} served"));
-        String::from_utf8_lossy(&bytes).into_owned()
+        String::from_utf8_lossy(&bytes.bytes).into_owned()
     }
 
     #[test]
@@ -553,7 +358,8 @@ pub(super) mod tests {
         // A panic halfway: the served files and the sources already changed.
         write_guide(dir.path(), "Acme second title");
         let crash = workspace.guarded(|workspace| {
-            workspace.files.clear();
+            workspace.pages.clear();
+            workspace.statics.clear();
             workspace.apply(&BTreeSet::from([Change::Guide(
                 dir.path().join("content/acme.md"),
             )]));

@@ -7,7 +7,7 @@ pub mod templates;
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use tera::{Context, Value};
 
 use crate::config::SiteConfig;
-use crate::content::{Content, Guide};
+use crate::content::Guide;
 use crate::render::Rendered;
 use crate::render::facts::Facts;
 use manifest::{
@@ -211,7 +211,8 @@ impl<'a> SiteRenderer<'a> {
     /// The theme's static files and the guides' assets.
     pub fn statics(
         &self,
-        content: &Content,
+        guides: &[&Guide],
+        assets: &BTreeSet<String>,
         content_root: &Path,
     ) -> Result<Vec<OutputFile>, SiteError> {
         let mut files: Vec<OutputFile> = self
@@ -220,8 +221,8 @@ impl<'a> SiteRenderer<'a> {
             .iter()
             .map(|(path, bytes)| (format!("static/{path}"), bytes.clone()))
             .collect();
-        let sources: HashSet<&str> = content.guides.iter().map(|g| g.source()).collect();
-        for asset in &content.assets {
+        let sources: HashSet<&str> = guides.iter().map(|g| g.source()).collect();
+        for asset in assets {
             let generated = asset.starts_with("static/")
                 || asset.starts_with("embed/")
                 || asset
@@ -259,27 +260,34 @@ pub fn index_order(a: &Guide, b: &Guide) -> Ordering {
 /// entries take little memory.
 const BATCH: usize = 256;
 
+/// What [`write_site`] wrote.
+pub struct Written<'c, T> {
+    /// What `inspect` returned for each guide, in index order.
+    pub inspections: Vec<(&'c Guide, T)>,
+    /// Whether the listings, statics and assets were written: the guides'
+    /// own problems come first, so the caller looks at those before this.
+    pub listings: Result<(), SiteError>,
+}
+
 /// Renders and writes the whole site. Guides are rendered and written in
 /// parallel, in index order, each in one task: `inspect` sees its facts
 /// there (to validate it) and only what it returns is kept; manifest entries
 /// are appended batch by batch, so memory does not grow with the pages. The
-/// listings are rendered beside them. `approve` sees every guide's
-/// inspection (in index order) before an error of the listings is returned;
-/// when it refuses, `false` is returned and the caller discards the output.
+/// listings are rendered beside them.
 pub fn write_site<'c, T: Send>(
     renderer: &SiteRenderer,
-    content: &'c Content,
+    guides: &[&'c Guide],
+    assets: &BTreeSet<String>,
     content_root: &Path,
     render: impl Fn(&Guide) -> Rendered + Sync,
     inspect: impl Fn(&Guide, &Facts) -> T + Sync,
-    approve: impl FnOnce(Vec<(&'c Guide, T)>) -> bool,
     sink: &dyn Sink,
-) -> Result<bool, SiteError> {
+) -> Result<Written<'c, T>, SiteError> {
     let put = |(path, bytes): OutputFile| {
         sink.write(&path, &bytes)
             .map_err(|source| SiteError::Write { path, source })
     };
-    let mut guides: Vec<&Guide> = content.guides.iter().collect();
+    let mut guides = guides.to_vec();
     guides.sort_by(|a, b| index_order(a, b));
     let manifest_error = |source| SiteError::Write {
         path: MANIFEST.into(),
@@ -315,17 +323,15 @@ pub fn write_site<'c, T: Send>(
     let listings = || {
         renderer.listings(&guides)?.into_iter().try_for_each(put)?;
         renderer
-            .statics(content, content_root)?
+            .statics(&guides, assets, content_root)?
             .into_iter()
             .try_for_each(put)
     };
-    let (inspections, listed) = rayon::join(pages, listings);
-    // The guides' own problems come first: an author fixes those.
-    if !approve(inspections?) {
-        return Ok(false);
-    }
-    listed?;
-    Ok(true)
+    let (inspections, listings) = rayon::join(pages, listings);
+    Ok(Written {
+        inspections: inspections?,
+        listings,
+    })
 }
 
 /// The manifest's view of a guide's front matter: everything but the steps,

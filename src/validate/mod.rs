@@ -10,11 +10,9 @@ mod text;
 
 use std::collections::BTreeMap;
 
-use rayon::prelude::*;
-
 use crate::config::SiteConfig;
 use crate::content::Guide;
-use crate::diag::{Diagnostic, Finding, Severity};
+use crate::diag::{Diagnostic, Finding};
 use crate::render::SiteLinks;
 use crate::render::facts::Facts;
 
@@ -62,37 +60,21 @@ const GUIDE_RULES: &[GuideRule] = &[
     text::check,
 ];
 
-/// Runs all rules over `guides`, whose facts `facts_of` extracts (each
-/// guide's in its own task, dropped once validated); returns located
-/// diagnostics, `allow`ed ones dropped, sorted.
-pub fn validate(
-    config: &SiteConfig,
-    guides: &[Guide],
-    links: &SiteLinks,
-    facts_of: impl Fn(&Guide) -> Facts + Sync,
-) -> Vec<Diagnostic> {
-    let site = SiteFacts { links };
-    let (found, summaries): (Vec<Vec<Diagnostic>>, Vec<GuideSummary>) = guides
-        .par_iter()
-        .map(|guide| {
-            let facts = facts_of(guide);
-            (
-                guide_diagnostics(config, guide, &facts, &site),
-                GuideSummary::new(&facts, links),
-            )
-        })
-        .unzip();
-    let summarised: Vec<_> = guides.iter().zip(&summaries).collect();
-    let mut diagnostics: Vec<Diagnostic> = found.into_iter().flatten().collect();
-    diagnostics.extend(site_diagnostics(config, &summarised));
-    sort(&mut diagnostics);
-    diagnostics
+/// Of guides sharing a source, the one whose pages they are: the one
+/// whose file is named after the source, else the first by file name.
+/// (Placeholder until the duplicate rule exposes its own choice.)
+pub fn owner<'a>(guides: &[&'a Guide]) -> Option<&'a Guide> {
+    guides
+        .iter()
+        .find(|g| g.stem == g.source())
+        .or_else(|| guides.iter().min_by(|a, b| a.file.cmp(&b.file)))
+        .copied()
 }
 
 /// The rules that compare guides with each other. They see the guides in
 /// file order whatever order they come in (build renders in index order),
 /// so that "the first" of two guides is the same for every command.
-pub fn site_diagnostics(config: &SiteConfig, pages: &[(&Guide, &GuideSummary)]) -> Vec<Diagnostic> {
+pub fn site_diagnostics(pages: &[(&Guide, &GuideSummary)]) -> Vec<Diagnostic> {
     let mut pages = pages.to_vec();
     pages.sort_by(|a, b| a.0.file.cmp(&b.0.file));
     let pages = pages.as_slice();
@@ -110,9 +92,8 @@ pub fn site_diagnostics(config: &SiteConfig, pages: &[(&Guide, &GuideSummary)]) 
         .flat_map(|(guide, findings)| {
             cap_repeats(findings)
                 .into_iter()
-                .map(move |finding| guide.diagnostic(finding, config))
+                .map(move |finding| guide.diagnostic(finding))
         })
-        .filter(|d| d.severity != Severity::Allow)
         .collect()
 }
 
@@ -132,8 +113,7 @@ pub fn guide_diagnostics(
     let findings = GUIDE_RULES.iter().flat_map(|rule| rule(&ctx)).collect();
     cap_repeats(findings)
         .into_iter()
-        .map(|finding| guide.diagnostic(finding, config))
-        .filter(|d| d.severity != Severity::Allow)
+        .map(|finding| guide.diagnostic(finding))
         .collect()
 }
 

@@ -1,0 +1,358 @@
+//! The stages wired once: `config` → `content` → `render` → `validate` →
+//! `site`. `build`, `check` and `serve` are thin drivers of one [`Pipeline`]:
+//! it holds the configuration, the theme and every guide with what the rules
+//! found in it; it validates (`check`), writes the whole site through a sink
+//! (`build`), or renders the guides a change affects (`serve`, after
+//! [`Pipeline::apply`]). `lints:` severities are applied here and nowhere
+//! else, in [`Pipeline::diagnostics`].
+
+pub mod changes;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::config::SiteConfig;
+use crate::content::{self, Guide};
+use crate::diag::{Diagnostic, Severity};
+use crate::render::facts::Facts;
+use crate::render::{self, MarkdownRenderer, SiteLinks};
+use crate::site::output::Sink;
+use crate::site::{self, GuideOutput, OutputFile, Page, SiteError, SiteRenderer, Theme};
+use crate::validate::{self, GuideSummary, SiteFacts};
+use crate::{Error, ensure_root};
+
+/// What a command asks of the pipeline beyond the site's own configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Replaces `site.yaml`'s `base_url` (`build --base-url`; `serve` uses `/`).
+    pub base_url: Option<String>,
+    /// Whether guides marked `draft: true` are part of the site.
+    pub drafts: bool,
+}
+
+/// The site as the stages see it.
+pub struct Pipeline {
+    root: PathBuf,
+    config: SiteConfig,
+    theme: Theme,
+    markdown: MarkdownRenderer,
+    drafts: bool,
+    /// Every guide whose front matter parsed, by file (`content/x.md`).
+    guides: BTreeMap<String, Inspected>,
+    /// Files under `content/` that are not part of the site, with why: front
+    /// matter that does not parse, too large, leading outside the root.
+    refused: BTreeMap<String, Diagnostic>,
+    /// Asset paths relative to `content/`.
+    assets: BTreeSet<String>,
+    /// What the rules comparing guides found.
+    site_diagnostics: Vec<Diagnostic>,
+}
+
+/// A guide and what the rules found in it, once it was inspected.
+struct Inspected {
+    guide: Guide,
+    inspection: Inspection,
+}
+
+/// What is kept of a guide's facts after its rules ran.
+#[derive(Default)]
+struct Inspection {
+    /// At default severities.
+    diagnostics: Vec<Diagnostic>,
+    summary: GuideSummary,
+    /// The paths under `content/` its links name, existing or not
+    /// (`meta.md`, `tiktok/shot.png`): when one changes, so may this guide.
+    depends_on: BTreeSet<String>,
+}
+
+impl Pipeline {
+    /// Loads the configuration, the theme and every guide.
+    pub fn load(root: &Path, settings: &Settings) -> Result<Pipeline, Error> {
+        Ok(Self::load_with(root, settings, |_| ())?.0)
+    }
+
+    /// Like [`Pipeline::load`]; `then` sees each guide as soon as it is read,
+    /// in the task that read it (`check` starts requests from its links), and
+    /// its results come back in file order.
+    pub fn load_with<T: Send>(
+        root: &Path,
+        settings: &Settings,
+        then: impl Fn(&Guide) -> T + Sync,
+    ) -> Result<(Pipeline, Vec<T>), Error> {
+        ensure_root(root)?;
+        let config = SiteConfig::load(root)?.with_base_url(settings.base_url.as_deref());
+        let theme = Theme::load(root, &config.theme)?;
+        let (content, results) = content::load_with(root, then)?;
+        let mut pipeline = Pipeline {
+            root: root.to_path_buf(),
+            config,
+            theme,
+            markdown: MarkdownRenderer::default(),
+            drafts: settings.drafts,
+            guides: BTreeMap::new(),
+            refused: content
+                .diagnostics
+                .into_iter()
+                .map(|d| (d.file.clone(), d))
+                .collect(),
+            assets: content.assets,
+            site_diagnostics: Vec::new(),
+        };
+        // Results come back in the order `guides()` walks: by file.
+        let mut loaded: Vec<(Guide, T)> = content.guides.into_iter().zip(results).collect();
+        loaded.sort_by(|a, b| a.0.file.cmp(&b.0.file));
+        let mut kept = Vec::with_capacity(loaded.len());
+        for (guide, result) in loaded {
+            if pipeline.admits(&guide) {
+                kept.push(result);
+                pipeline.insert(guide);
+            }
+        }
+        Ok((pipeline, kept))
+    }
+
+    pub fn config(&self) -> &SiteConfig {
+        &self.config
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// How many guides the site has.
+    pub fn len(&self) -> usize {
+        self.guides.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.guides.is_empty()
+    }
+
+    /// The guides, in file order.
+    pub fn guides(&self) -> impl Iterator<Item = &Guide> {
+        self.guides.values().map(|i| &i.guide)
+    }
+
+    /// The guide of `file` (`content/x.md`), if it is one of the site.
+    pub fn guide(&self, file: &str) -> Option<&Guide> {
+        self.guides.get(file).map(|i| &i.guide)
+    }
+
+    /// Whether `file` is under `content/` but refused (its front matter does
+    /// not parse, it is too large, it leads outside the site).
+    pub fn is_refused(&self, file: &str) -> bool {
+        self.refused.contains_key(file)
+    }
+
+    /// The file of the guide whose pages are `source`'s: of guides sharing
+    /// a source, the one the duplicate rule does not report.
+    pub fn page_owner(&self, source: &str) -> Option<&str> {
+        let guides: Vec<&Guide> = self.guides().filter(|g| g.source() == source).collect();
+        validate::owner(&guides).map(|g| g.file.as_str())
+    }
+
+    /// Whether `guide` is part of the site (drafts only when asked for).
+    fn admits(&self, guide: &Guide) -> bool {
+        self.drafts || !guide.front.draft
+    }
+
+    fn insert(&mut self, guide: Guide) {
+        self.refused.remove(&guide.file);
+        self.guides.insert(
+            guide.file.clone(),
+            Inspected {
+                guide,
+                inspection: Inspection::default(),
+            },
+        );
+    }
+
+    fn site_links(&self) -> SiteLinks<'_> {
+        SiteLinks::new(&self.config.base_url, self.guides(), &self.assets)
+    }
+
+    /// Runs every offline rule over every guide, from its facts alone (no
+    /// HTML is made): what `check` needs. Each guide's facts are extracted,
+    /// validated and dropped in one task: kept for 10,000 guides they were a
+    /// quarter of a gigabyte.
+    pub fn validate(&mut self) {
+        let links = self.site_links();
+        let inspections: Vec<(String, Inspection)> = self
+            .guides
+            .par_iter()
+            .map(|(file, inspected)| {
+                let guide = &inspected.guide;
+                let facts = render::facts(guide, &self.markdown);
+                (file.clone(), inspect(&self.config, guide, &facts, &links))
+            })
+            .collect();
+        drop(links);
+        self.record(inspections);
+    }
+
+    /// Renders, validates and writes the whole site through `sink`: pages
+    /// and manifest streamed guide by guide, so memory does not grow with
+    /// the site. `Ok(false)` when the guides have errors: the caller
+    /// discards what was written.
+    pub fn write(&mut self, sink: &dyn Sink) -> Result<bool, Error> {
+        let links = self.site_links();
+        let renderer = SiteRenderer::new(&self.config, &self.theme);
+        let guides: Vec<&Guide> = self.guides().collect();
+        let written = site::write_site(
+            &renderer,
+            &guides,
+            &self.assets,
+            &self.root.join("content"),
+            |guide| render::render(guide, &self.markdown, &links),
+            |guide, facts| inspect(&self.config, guide, facts, &links),
+            sink,
+        )
+        .map_err(Error::Site)?;
+        let inspections: Vec<(String, Inspection)> = written
+            .inspections
+            .into_iter()
+            .map(|(guide, inspection)| (guide.file.clone(), inspection))
+            .collect();
+        let listings = written.listings;
+        drop((links, renderer, guides));
+        self.record(inspections);
+        // The guides' own problems come first: an author fixes those.
+        if self.has_errors() {
+            return Ok(false);
+        }
+        listings.map_err(Error::Site)?;
+        Ok(true)
+    }
+
+    /// Renders and validates the guides of `files` (in parallel): what
+    /// `serve` shows. A guide whose templates fail has its error instead of
+    /// its output; its diagnostics are recorded all the same.
+    pub fn render(
+        &mut self,
+        files: &BTreeSet<String>,
+    ) -> Vec<(String, Result<GuideOutput, SiteError>)> {
+        let links = self.site_links();
+        let renderer = SiteRenderer::new(&self.config, &self.theme);
+        let done: Vec<_> = files
+            .par_iter()
+            .filter_map(|file| {
+                let guide = &self.guides.get(file)?.guide;
+                let rendered = render::render(guide, &self.markdown, &links);
+                let inspection = inspect(&self.config, guide, &rendered.facts, &links);
+                let output = renderer.guide(&Page {
+                    guide,
+                    rendered: &rendered,
+                });
+                Some(((file.clone(), inspection), (file.clone(), output)))
+            })
+            .collect();
+        drop((links, renderer));
+        let (inspections, outputs) = done.into_iter().unzip();
+        self.record(inspections);
+        outputs
+    }
+
+    /// The files that list every guide (index, 404, sitemap, schema) and
+    /// the manifest, for the guides `entry_of` has an entry for, in index
+    /// order.
+    pub fn listings<'e>(
+        &self,
+        entry_of: impl Fn(&str) -> Option<&'e site::manifest::Entry>,
+    ) -> Result<Vec<OutputFile>, SiteError> {
+        let mut listed: Vec<(&Guide, &site::manifest::Entry)> = self
+            .guides()
+            .filter_map(|g| Some((g, entry_of(&g.file)?)))
+            .collect();
+        listed.sort_by(|a, b| site::index_order(a.0, b.0));
+        let (guides, entries): (Vec<&Guide>, Vec<_>) = listed.into_iter().unzip();
+        let renderer = SiteRenderer::new(&self.config, &self.theme);
+        let mut files = renderer.listings(&guides)?;
+        let write_error = |source| SiteError::Write {
+            path: site::MANIFEST.to_string(),
+            source,
+        };
+        let mut manifest = renderer.manifest(Vec::new()).map_err(write_error)?;
+        for entry in entries {
+            manifest.push(entry).map_err(write_error)?;
+        }
+        files.push((
+            site::MANIFEST.to_string(),
+            manifest.finish().map_err(write_error)?,
+        ));
+        Ok(files)
+    }
+
+    /// The theme's static files and the assets, read.
+    pub fn statics(&self) -> Result<Vec<OutputFile>, SiteError> {
+        let guides: Vec<&Guide> = self.guides().collect();
+        SiteRenderer::new(&self.config, &self.theme).statics(
+            &guides,
+            &self.assets,
+            &self.root.join("content"),
+        )
+    }
+
+    /// Keeps each guide's inspection, then runs the rules that compare guides.
+    fn record(&mut self, inspections: Vec<(String, Inspection)>) {
+        for (file, inspection) in inspections {
+            if let Some(inspected) = self.guides.get_mut(&file) {
+                inspected.inspection = inspection;
+            }
+        }
+        let pages: Vec<(&Guide, &GuideSummary)> = self
+            .guides
+            .values()
+            .map(|i| (&i.guide, &i.inspection.summary))
+            .collect();
+        self.site_diagnostics = validate::site_diagnostics(&pages);
+    }
+
+    /// Every diagnostic, with `extra` (what `check` found on the network),
+    /// at the severities `lints:` gives, `allow`ed ones dropped, sorted: the
+    /// one place severities are applied.
+    pub fn diagnostics_with(&self, extra: Vec<Diagnostic>) -> Vec<Diagnostic> {
+        let found = self
+            .refused
+            .values()
+            .chain(self.guides.values().flat_map(|i| &i.inspection.diagnostics))
+            .chain(&self.site_diagnostics)
+            .cloned()
+            .chain(extra);
+        let mut diagnostics: Vec<Diagnostic> = found
+            .filter_map(|mut d| {
+                d.severity = self.config.severity(d.code);
+                (d.severity != Severity::Allow).then_some(d)
+            })
+            .collect();
+        validate::sort(&mut diagnostics);
+        diagnostics
+    }
+
+    /// Every diagnostic (see [`Pipeline::diagnostics_with`]).
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        self.diagnostics_with(Vec::new())
+    }
+
+    fn has_errors(&self) -> bool {
+        self.diagnostics()
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+    }
+}
+
+/// Every per-guide rule over one guide's facts, and what the site rules and
+/// `serve` keep of them.
+fn inspect(config: &SiteConfig, guide: &Guide, facts: &Facts, links: &SiteLinks) -> Inspection {
+    let site = SiteFacts { links };
+    Inspection {
+        diagnostics: validate::guide_diagnostics(config, guide, facts, &site),
+        summary: GuideSummary::new(facts, links),
+        depends_on: facts
+            .links
+            .iter()
+            .filter_map(|l| render::content_path(&l.dest))
+            .collect(),
+    }
+}
