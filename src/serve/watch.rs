@@ -23,7 +23,10 @@ pub fn classify(root: &Path, path: &Path) -> Option<Change> {
         ("site.yaml" | "content", 0) => Some(Change::Config),
         ("themes", _) => Some(Change::Theme),
         ("content", 1) if name.ends_with(".md") => Some(Change::Guide(path.to_path_buf())),
-        ("content", n) if n > 1 => Some(Change::Asset(path.to_path_buf())),
+        // Anything else under `content/`: an asset, or a folder of them moved
+        // or deleted whole (one event, not one per file); the assets are
+        // listed again, so a stray `content/notes.txt` costs only that.
+        ("content", _) => Some(Change::Asset(path.to_path_buf())),
         _ => None,
     }
 }
@@ -51,7 +54,11 @@ mod tests {
         assert_eq!(c("content/.meta.md.swp"), None);
         assert_eq!(c("content/meta.md~"), None);
         assert_eq!(c("dist/index.html"), None);
-        assert_eq!(c("content/notes.txt"), None);
+        assert_eq!(
+            c("content/meta"),
+            Some(Change::Asset(root.join("content/meta"))),
+            "a folder moved away whole"
+        );
         assert_eq!(classify(root, Path::new("/elsewhere/x.md")), None);
     }
 }
