@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::diag::Diagnostic;
+use crate::error::{Error, ensure_root};
 use crate::pipeline::{Pipeline, Settings};
 use crate::site::{self, output::OutputError};
-use crate::{Error, ensure_root};
 
 /// What `guidesite build` was asked to do.
 #[derive(Debug, Clone)]

@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::Error;
 use crate::config::SiteConfig;
 use crate::content::Guide;
 use crate::diag::{Code, Diagnostic, Finding};
 use crate::email_domains::{self, DomainStatus};
+use crate::error::Error;
 use crate::links::{self, cache::LinkCache};
 use crate::pipeline::{Pipeline, Settings};
 use crate::render::facts::Facts;

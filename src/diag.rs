@@ -196,6 +196,14 @@ fn serialize_severity<S: serde::Serializer>(sev: &Severity, s: S) -> Result<S::O
     s.serialize_str(sev.as_str())
 }
 
+/// How many diagnostics have `severity`.
+pub fn count(diagnostics: &[Diagnostic], severity: Severity) -> usize {
+    diagnostics
+        .iter()
+        .filter(|d| d.severity == severity)
+        .count()
+}
+
 impl Diagnostic {
     /// Locates a finding in `text` (the whole file) through its line index,
     /// at its code's default severity: `lints:` are applied once, by the

@@ -8,8 +8,7 @@ use std::ops::Range;
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 use serde::Serialize;
 
-use crate::count;
-use crate::diag::{Diagnostic, Excerpt, Severity};
+use crate::diag::{Diagnostic, Excerpt, Severity, count};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

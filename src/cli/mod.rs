@@ -158,7 +158,7 @@ fn check(root: PathBuf, offline: bool, format: Format, no_cache: bool) -> anyhow
     }
     let diagnostics = report.diagnostics;
     print_report(&diagnostics, format)?;
-    let errors = crate::count(&diagnostics, crate::diag::Severity::Error);
+    let errors = crate::diag::count(&diagnostics, crate::diag::Severity::Error);
     Ok(if errors > 0 { EXIT_INVALID } else { EXIT_OK })
 }
 

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use super::Pipeline;
 use crate::content::{self, Parsed, relative_slash_path};
 use crate::diag::Code;
-use crate::{Error, site_root};
+use crate::error::Error;
+use crate::site_root;
 
 /// One change to the site's sources.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -16,12 +16,12 @@ use rayon::prelude::*;
 use crate::config::SiteConfig;
 use crate::content::{self, Guide};
 use crate::diag::{Diagnostic, Severity};
+use crate::error::{Error, ensure_root};
 use crate::render::facts::Facts;
 use crate::render::{self, MarkdownRenderer, SiteLinks};
 use crate::site::output::Sink;
 use crate::site::{self, GuideOutput, OutputFile, Page, SiteError, SiteRenderer, Theme};
 use crate::validate::{self, GuideSummary, SiteFacts};
-use crate::{Error, ensure_root};
 
 /// What a command asks of the pipeline beyond the site's own configuration.
 #[derive(Debug, Clone, Default)]

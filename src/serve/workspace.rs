@@ -243,7 +243,7 @@ impl Workspace {
             drafts: true,
         };
         let loaded = Pipeline::load(&self.root, &settings).and_then(|mut pipeline| {
-            let statics = pipeline.statics().map_err(crate::Error::Site)?;
+            let statics = pipeline.statics().map_err(crate::error::Error::Site)?;
             let all: BTreeSet<String> = pipeline.guides().map(|g| g.file.clone()).collect();
             let outputs = pipeline.render(&all);
             Ok((pipeline, statics, outputs))
