@@ -578,6 +578,26 @@ fn frontmatter_duplicate_source() {
 }
 
 #[test]
+fn frontmatter_duplicate_source_is_reported_on_the_guide_not_named_after_it() {
+    // `meta.md` takes the source of `tiktok.md`: the error is on the file
+    // edited, though `meta.md` sorts first, and names the owner.
+    let site = Site::new();
+    let taken = edit(&valid_guide(), "source: meta", "source: tiktok");
+    site.guide("meta", &taken);
+    site.guide(
+        "tiktok",
+        &edit(&valid_guide(), "source: meta", "source: tiktok"),
+    );
+    let (line, column) = pos(&taken, "tiktok\n");
+    let report = site.check();
+    report.assert_exactly(&[("frontmatter/duplicate-source", "error", FILE, line, column)]);
+    assert!(
+        report.diagnostics[0].message.contains("content/tiktok.md"),
+        "names the owner: {report}"
+    );
+}
+
+#[test]
 fn a_link_into_the_first_of_two_guides_sharing_a_source_checks_its_ids() {
     // Only the duplicate is an error; the link names an id the first has.
     let site = Site::new();

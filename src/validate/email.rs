@@ -169,6 +169,8 @@ pub fn is_valid_address(address: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::facts::{EmailMention, Link};
+    use crate::validate::test_support::{Site, codes, guide_with_body, run, span_of};
 
     #[test]
     fn addresses() {
@@ -188,5 +190,120 @@ mod tests {
         assert_eq!(mailto_address("mailto:a@b.com?subject=Hi"), Some("a@b.com"));
         assert_eq!(mailto_address("MAILTO:a@b.com"), Some("a@b.com"));
         assert_eq!(mailto_address("https://x"), None);
+    }
+
+    /// A Markdown link of `guide`, written `[text](dest)` in its body.
+    fn link(guide: &Guide, text: &str, dest: &str) -> Link {
+        Link {
+            dest: dest.to_string(),
+            href: Some(dest.to_string()),
+            text: text.to_string(),
+            kind: LinkKind::Markdown,
+            span: span_of(&guide.text, &format!("[{text}]({dest})")),
+        }
+    }
+
+    /// `address` in the running text of `guide`.
+    fn mention(guide: &Guide, address: &str, context: EmailContext) -> EmailMention {
+        EmailMention {
+            address: address.to_string(),
+            context,
+            in_link: false,
+            span: span_of(&guide.text, address),
+        }
+    }
+
+    #[test]
+    fn a_mailto_link_showing_another_address_is_a_mismatch() {
+        let body =
+            "Write to [data\\_extract@agency.example](mailto:data_extract@agency.example).\n";
+        let guide = guide_with_body(body);
+        let shown = "data\\_extract@agency.example";
+        let facts = Facts {
+            links: vec![link(&guide, shown, "mailto:data_extract@agency.example")],
+            ..Facts::default()
+        };
+        let found = run(check, &guide, &facts);
+        // The target is well-formed, but not named in the front matter.
+        assert_eq!(codes(&found), [Code::EmailMismatch, Code::EmailUnknown]);
+        assert_eq!(found[0].span, facts.links[0].span);
+    }
+
+    #[test]
+    fn a_mailto_link_showing_its_address_or_words_is_fine() {
+        let body = "[OPS@agency.example](mailto:ops@agency.example?subject=Hi) or [us](mailto:ops@agency.example).\n";
+        let guide = guide_with_body(body);
+        let facts = Facts {
+            links: vec![
+                link(
+                    &guide,
+                    "OPS@agency.example",
+                    "mailto:ops@agency.example?subject=Hi",
+                ),
+                link(&guide, "us", "mailto:ops@agency.example"),
+            ],
+            ..Facts::default()
+        };
+        assert_eq!(run(check, &guide, &facts), []);
+    }
+
+    #[test]
+    fn addresses_in_text_must_be_known_unless_in_code() {
+        let body = "Ask DATA@agency.example or boss@agency.example, not `dev@agency.example`.\n";
+        let guide = guide_with_body(body);
+        let facts = Facts {
+            emails: vec![
+                mention(&guide, "DATA@agency.example", EmailContext::Text),
+                mention(&guide, "boss@agency.example", EmailContext::Text),
+                mention(&guide, "dev@agency.example", EmailContext::Code),
+            ],
+            ..Facts::default()
+        };
+        let found = run(check, &guide, &facts);
+        assert_eq!(codes(&found), [Code::EmailUnknown]);
+        assert_eq!(found[0].span, facts.emails[1].span);
+    }
+
+    #[test]
+    fn a_malformed_address_is_invalid_and_not_also_unknown() {
+        let body = "Ask data\\_x@agency.example.\n";
+        let guide = guide_with_body(body);
+        let facts = Facts {
+            emails: vec![mention(
+                &guide,
+                "data\\_x@agency.example",
+                EmailContext::Text,
+            )],
+            ..Facts::default()
+        };
+        let found = run(check, &guide, &facts);
+        assert_eq!(codes(&found), [Code::EmailInvalid]);
+    }
+
+    #[test]
+    fn allowed_domains_take_subdomains_and_refuse_the_rest() {
+        let mut site = Site::default();
+        site.config.emails.allowed_domains = vec!["Agency.example".to_string()];
+        let body = "Ask Ops@agency.example, team@eu.agency.example or x@notagency.example.\n";
+        let guide = guide_with_body(body);
+        let facts = Facts {
+            emails: [
+                "Ops@agency.example",
+                "team@eu.agency.example",
+                "x@notagency.example",
+            ]
+            .into_iter()
+            .map(|a| mention(&guide, a, EmailContext::Text))
+            .collect(),
+            ..Facts::default()
+        };
+        let found = site.run(check, &guide, &facts);
+        let invalid: Vec<&Finding> = found
+            .iter()
+            .filter(|f| f.code == Code::EmailInvalid)
+            .collect();
+        assert_eq!(invalid.len(), 1, "{found:?}");
+        assert_eq!(invalid[0].span, facts.emails[2].span);
+        assert!(invalid[0].message.contains("outside the allowed domains"));
     }
 }

@@ -95,3 +95,109 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
     }
     findings
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::Guide;
+    use crate::render::facts::Facts;
+    use crate::validate::test_support::{FRONT, codes, guide, run};
+
+    /// A guide whose `onboard:` has `portal` and the field lines `fields`.
+    fn onboarding(portal: &str, fields: &[&str]) -> Guide {
+        let fields: String = fields.iter().map(|f| format!("    - {f}\n")).collect();
+        let front = FRONT.trim_end_matches("---\n");
+        guide(
+            "meta",
+            &format!("{front}onboard:\n  portal: {portal}\n  fields:\n{fields}---\n1. Go.\n"),
+        )
+    }
+
+    /// What `form/invalid` found, as the line each finding starts on
+    /// (a field's span is its mapping's opening brace).
+    fn found_at(guide: &Guide) -> Vec<&str> {
+        let found = run(check, guide, &Facts::default());
+        assert!(codes(&found).iter().all(|&c| c == Code::FormInvalid));
+        let line_at = |at: usize| {
+            let start = guide.text[..at].rfind('\n').map_or(0, |i| i + 1);
+            guide.text[start..]
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim()
+        };
+        found.iter().map(|f| line_at(f.span.start)).collect()
+    }
+
+    #[test]
+    fn a_sane_form_passes() {
+        let guide = onboarding(
+            "https://portal.agency.example/",
+            &[
+                "{ name: source_ids, label: Ids, type: select, options: [a, b] }",
+                "{ name: account-id, label: Id, type: text, pattern: '^[0-9]{6,20}$' }",
+                "{ name: notes, label: Notes }",
+            ],
+        );
+        assert_eq!(found_at(&guide), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn the_portal_must_be_an_absolute_url() {
+        let guide = onboarding("portal.agency.example", &["{ name: id, label: Id }"]);
+        assert_eq!(found_at(&guide), ["portal: portal.agency.example"]);
+    }
+
+    #[test]
+    fn field_names_are_safe_unique_and_not_the_hidden_source() {
+        let guide = onboarding(
+            "https://p.example/",
+            &[
+                "{ name: id, label: A }",
+                "{ name: id, label: B }",
+                "{ name: source, label: C }",
+                "{ name: 'account id', label: D }",
+            ],
+        );
+        assert_eq!(
+            found_at(&guide),
+            [
+                "- { name: id, label: B }",
+                "- { name: source, label: C }",
+                "- { name: 'account id', label: D }"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unknown_type_is_reported_at_the_type_with_a_suggestion() {
+        let guide = onboarding(
+            "https://p.example/",
+            &["{ name: n, label: N, type: emial }"],
+        );
+        let found = run(check, &guide, &Facts::default());
+        assert_eq!(codes(&found), [Code::FormInvalid]);
+        assert_eq!(&guide.text[found[0].span.clone()], "emial");
+        assert!(found[0].message.contains("`email`"), "{}", found[0].message);
+    }
+
+    #[test]
+    fn patterns_must_parse_and_only_free_text_fields_take_them() {
+        let guide = onboarding(
+            "https://p.example/",
+            &[
+                "{ name: a, label: A, pattern: '[0-9' }",
+                "{ name: b, label: B, type: select, pattern: 'x' }",
+                "{ name: c, label: C, options: [x] }",
+            ],
+        );
+        assert_eq!(
+            found_at(&guide),
+            [
+                "- { name: a, label: A, pattern: '[0-9' }",
+                "- { name: b, label: B, type: select, pattern: 'x' }",
+                "- { name: c, label: C, options: [x] }"
+            ]
+        );
+    }
+}

@@ -7,28 +7,115 @@ use crate::content::Guide;
 use crate::content::front_matter::file_span;
 use crate::diag::{Code, Finding};
 
-/// `frontmatter/duplicate-source`: reported at every guide after the first.
-pub fn duplicate_sources<'a>(guides: &[&'a Guide]) -> Vec<(&'a Guide, Finding)> {
-    let mut first: HashMap<&str, &Guide> = HashMap::new();
-    let mut findings = Vec::new();
+/// Which guide owns each source among `guides`: the one whose file is named
+/// after it (`tiktok.md` for `tiktok`), else the first by file name. The
+/// owner's page is the one the source's URL serves; every other guide with
+/// that source is a duplicate. Independent of the order of `guides`, so that
+/// editing one file never moves an error onto another that was not touched.
+pub fn source_owners<'a>(guides: &[&'a Guide]) -> HashMap<&'a str, &'a Guide> {
+    let mut owners: HashMap<&str, &Guide> = HashMap::with_capacity(guides.len());
     for &guide in guides {
-        match first.get(guide.source()) {
-            Some(original) => findings.push((
-                guide,
-                Finding::new(
-                    Code::FrontmatterDuplicateSource,
-                    file_span(&guide.front.source, guide.yaml_offset),
-                    format!(
-                        "source `{}` is already used by {}",
-                        guide.source(),
-                        original.file
-                    ),
+        owners
+            .entry(guide.source())
+            .and_modify(|owner| {
+                if precedence(guide) < precedence(owner) {
+                    *owner = guide;
+                }
+            })
+            .or_insert(guide);
+    }
+    owners
+}
+
+/// Lower owns: named after its source first, then by file name.
+fn precedence(guide: &Guide) -> (bool, &str) {
+    (guide.stem != guide.source(), &guide.file)
+}
+
+/// `frontmatter/duplicate-source`: reported at every guide but its source's
+/// owner (see [`source_owners`]), naming the owner.
+pub fn duplicate_sources<'a>(guides: &[&'a Guide]) -> Vec<(&'a Guide, Finding)> {
+    let owners = source_owners(guides);
+    guides
+        .iter()
+        .filter_map(|&guide| {
+            let owner = owners
+                .get(guide.source())
+                .filter(|o| o.file != guide.file)?;
+            let finding = Finding::new(
+                Code::FrontmatterDuplicateSource,
+                file_span(&guide.front.source, guide.yaml_offset),
+                format!(
+                    "source `{}` is already used by {}: give this guide a source of its own",
+                    guide.source(),
+                    owner.file
                 ),
-            )),
-            None => {
-                first.insert(guide.source(), guide);
-            }
+            );
+            Some((guide, finding))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::test_support::{FRONT, guide, span_of};
+
+    /// `content/<stem>.md` declaring `source`.
+    fn declaring(stem: &str, source: &str) -> Guide {
+        guide(
+            stem,
+            &FRONT.replace("source: meta", &format!("source: {source}")),
+        )
+    }
+
+    fn files<'a>(found: &[(&'a Guide, Finding)]) -> Vec<&'a str> {
+        found.iter().map(|(g, _)| g.file.as_str()).collect()
+    }
+
+    #[test]
+    fn the_guide_named_after_a_source_owns_it_wherever_it_sorts() {
+        let (meta, tiktok) = (declaring("meta", "tiktok"), declaring("tiktok", "tiktok"));
+        for guides in [[&meta, &tiktok], [&tiktok, &meta]] {
+            assert_eq!(source_owners(&guides)["tiktok"].file, "content/tiktok.md");
+            let found = duplicate_sources(&guides);
+            assert_eq!(files(&found), ["content/meta.md"]);
+            let finding = &found[0].1;
+            assert_eq!(finding.code, Code::FrontmatterDuplicateSource);
+            assert_eq!(finding.span, span_of(&meta.text, "tiktok"));
+            assert!(
+                finding.message.contains("content/tiktok.md"),
+                "{}",
+                finding.message
+            );
         }
     }
-    findings
+
+    #[test]
+    fn without_a_guide_named_after_it_the_first_file_owns_a_source() {
+        let (a, b, c) = (
+            declaring("a", "x"),
+            declaring("b", "x"),
+            declaring("c", "x"),
+        );
+        let guides = [&c, &a, &b];
+        assert_eq!(source_owners(&guides)["x"].file, "content/a.md");
+        let found = duplicate_sources(&guides);
+        assert_eq!(files(&found), ["content/c.md", "content/b.md"]);
+        assert!(
+            found
+                .iter()
+                .all(|(_, f)| f.message.contains("content/a.md"))
+        );
+    }
+
+    #[test]
+    fn distinct_sources_are_each_their_own_owner() {
+        let (meta, odd) = (declaring("meta", "meta"), declaring("odd", "other"));
+        let guides = [&meta, &odd];
+        let owners = source_owners(&guides);
+        assert_eq!(owners.len(), 2);
+        assert_eq!(owners["other"].file, "content/odd.md");
+        assert!(duplicate_sources(&guides).is_empty());
+    }
 }

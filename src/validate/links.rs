@@ -8,6 +8,7 @@ use crate::diag::{Code, Finding, did_you_mean};
 use crate::render::facts::{Facts, LinkKind};
 use crate::render::{SiteLinks, Target, starts_with_ignore_ascii_case};
 
+use super::frontmatter::source_owners;
 use super::{GuideCtx, GuideSummary};
 
 pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
@@ -92,13 +93,18 @@ pub fn cross_fragments(facts: &Facts, links: &SiteLinks) -> Vec<CrossFragment> {
 
 /// `link/anchor` for fragments into other guides: needs every guide's ids.
 pub fn cross_guide_anchors<'a>(pages: &[(&'a Guide, &GuideSummary)]) -> Vec<(&'a Guide, Finding)> {
-    // The first guide of a source is the one it names (as for duplicates).
-    let mut anchors: HashMap<&str, &[String]> = HashMap::new();
-    for (guide, summary) in pages {
-        anchors
-            .entry(guide.source())
-            .or_insert(summary.anchors.as_slice());
-    }
+    // A link names the page its source's owner serves.
+    let guides: Vec<&Guide> = pages.iter().map(|(guide, _)| *guide).collect();
+    let owners = source_owners(&guides);
+    let anchors: HashMap<&str, &[String]> = pages
+        .iter()
+        .filter(|(guide, _)| {
+            owners
+                .get(guide.source())
+                .is_some_and(|o| o.file == guide.file)
+        })
+        .map(|(guide, summary)| (guide.source(), summary.anchors.as_slice()))
+        .collect();
     let mut findings = Vec::new();
     for (guide, summary) in pages {
         for cross in &summary.cross_fragments {
@@ -146,4 +152,166 @@ fn anchor(
             did_you_mean(fragment, &names)
         ),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::facts::Link;
+    use crate::validate::test_support::{FRONT, Site, codes, guide, guide_with_body, run, span_of};
+
+    /// The links `[text](dest)` of `guide`'s body, as rendering finds them.
+    fn facts(guide: &Guide, links: &[(&str, &str)]) -> Facts {
+        let links = links
+            .iter()
+            .map(|&(text, dest)| Link {
+                dest: dest.to_string(),
+                href: None,
+                text: text.to_string(),
+                kind: LinkKind::Markdown,
+                span: span_of(&guide.text, &format!("[{text}]({dest})")),
+            })
+            .collect();
+        Facts {
+            links,
+            anchors: vec![
+                "grant-access".into(),
+                "grant-access-step-1".into(),
+                "über-uns".into(),
+            ],
+            ..Facts::default()
+        }
+    }
+
+    /// `guide` with `links` and nothing else in its body.
+    fn body_of(links: &[(&str, &str)]) -> Guide {
+        let body: Vec<String> = links.iter().map(|(t, d)| format!("[{t}]({d})")).collect();
+        guide_with_body(&body.join("\n\n"))
+    }
+
+    #[test]
+    fn placeholders_are_reported_with_their_text() {
+        let links = [("Guide", "#"), ("here", " ")];
+        let guide = body_of(&links);
+        let found = run(check, &guide, &facts(&guide, &links));
+        assert_eq!(
+            codes(&found),
+            [Code::LinkPlaceholder, Code::LinkPlaceholder]
+        );
+        assert!(
+            found[0].message.contains("link `Guide` points nowhere"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn in_page_fragments_name_an_id_percent_decoded() {
+        let links = [
+            ("a", "#grant-access"),
+            ("b", "#grant-access-step-1"),
+            ("c", "#%C3%BCber-uns"),
+            ("d", "#grant-acess"),
+        ];
+        let guide = body_of(&links);
+        let found = run(check, &guide, &facts(&guide, &links));
+        assert_eq!(codes(&found), [Code::LinkAnchor]);
+        assert_eq!(found[0].span, span_of(&guide.text, "[d](#grant-acess)"));
+        assert!(
+            found[0].message.contains("`grant-access`"),
+            "did you mean: {}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn plain_http_is_insecure() {
+        let links = [
+            ("a", "http://x.test/"),
+            ("b", "HTTP://x.test/"),
+            ("c", "https://x.test/"),
+        ];
+        let guide = body_of(&links);
+        let found = run(check, &guide, &facts(&guide, &links));
+        assert_eq!(codes(&found), [Code::LinkInsecure, Code::LinkInsecure]);
+    }
+
+    #[test]
+    fn relative_links_name_a_guide_or_an_asset() {
+        let mut site = Site::default();
+        site.others.push(guide(
+            "tiktok",
+            &FRONT.replace("source: meta", "source: tiktok"),
+        ));
+        site.assets.insert("meta/shot 1.png".into());
+        let links = [
+            ("a", "tiktok.md"),
+            ("b", "./tiktok.md#anything"),
+            ("c", "meta/shot%201.png"),
+            ("d", "snapchat.md"),
+            ("e", "meta/shot.png"),
+            ("f", "meta/%zz.png"),
+        ];
+        let guide = body_of(&links);
+        let found = site.run(check, &guide, &facts(&guide, &links));
+        assert_eq!(codes(&found), [Code::LinkBroken; 3]);
+        let at: Vec<&str> = found.iter().map(|f| &guide.text[f.span.clone()]).collect();
+        assert_eq!(
+            at,
+            [
+                "[d](snapchat.md)",
+                "[e](meta/shot.png)",
+                "[f](meta/%zz.png)"
+            ]
+        );
+        assert!(
+            found[2].message.contains("percent-decode"),
+            "{}",
+            found[2].message
+        );
+    }
+
+    /// `content/<stem>.md` with source `source` whose page has the ids `anchors`.
+    fn page(stem: &str, source: &str, anchors: &[&str]) -> (Guide, GuideSummary) {
+        let guide = guide(
+            stem,
+            &FRONT.replace("source: meta", &format!("source: {source}")),
+        );
+        let summary = GuideSummary {
+            anchors: anchors.iter().map(|a| a.to_string()).collect(),
+            cross_fragments: Vec::new(),
+        };
+        (guide, summary)
+    }
+
+    #[test]
+    fn a_fragment_into_another_guide_names_an_id_of_its_sources_owner() {
+        // `a.md` sorts first but `tiktok.md` owns `tiktok`, so its page is served.
+        let (a, a_ids) = page("a", "tiktok", &["only-in-a"]);
+        let (tiktok, tiktok_ids) = page("tiktok", "tiktok", &["only-in-tiktok"]);
+        let (linker, mut linker_ids) = page("linker", "linker", &[]);
+        linker_ids.cross_fragments = ["only-in-tiktok", "only-in-a"]
+            .iter()
+            .enumerate()
+            .map(|(i, fragment)| CrossFragment {
+                span: i..i + 1,
+                source: "tiktok".into(),
+                fragment: fragment.to_string(),
+            })
+            .collect();
+        let pages = [(&a, &a_ids), (&linker, &linker_ids), (&tiktok, &tiktok_ids)];
+        let found = cross_guide_anchors(&pages);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let (guide, finding) = &found[0];
+        assert_eq!(guide.file, "content/linker.md");
+        assert_eq!(
+            (finding.code, finding.span.clone()),
+            (Code::LinkAnchor, 1..2)
+        );
+        assert!(
+            finding.message.contains("guide `tiktok`"),
+            "{}",
+            finding.message
+        );
+    }
 }

@@ -6,6 +6,8 @@ mod form;
 mod frontmatter;
 mod links;
 mod steps;
+#[cfg(test)]
+mod test_support;
 mod text;
 
 use std::collections::BTreeMap;

@@ -120,7 +120,10 @@ fn marker_span(ctx: &GuideCtx, step: &Step) -> std::ops::Range<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::names;
+    use super::*;
+    use crate::content::Guide;
+    use crate::render::facts::Facts;
+    use crate::validate::test_support::{codes, guide_with_body, run, span_of};
 
     #[test]
     fn names_whole_words_and_addresses_only() {
@@ -129,5 +132,108 @@ mod tests {
         assert!(!names("Invite bigdata@x.com", "data@x.com"));
         assert!(!names("Invite data@x.com.au", "data@x.com"));
         assert!(!names("Administrator", "Admin"));
+    }
+
+    /// The step of list `list` that `line` (`3. Save.`, unique in `guide`)
+    /// writes: numbered as written, its text what follows the marker.
+    fn step(guide: &Guide, list: usize, line: &str) -> Step {
+        let span = span_of(&guide.text, line);
+        let (marker, text) = line
+            .split_once(". ")
+            .unwrap_or((line.trim_end_matches('.'), ""));
+        let number = marker.parse().expect("a numbered line");
+        Step {
+            section: None,
+            number,
+            written_number: Some(number),
+            text: text.to_string(),
+            has_image: false,
+            list,
+            span,
+        }
+    }
+
+    fn facts(steps: Vec<Step>) -> Facts {
+        Facts {
+            step_lists: steps.last().map_or(0, |s| s.list + 1),
+            steps,
+            ..Facts::default()
+        }
+    }
+
+    const NAMED: &str = "1. Invite data@agency.example.\n2. Give the role Analyst.\n";
+
+    #[test]
+    fn steps_that_name_grantee_and_role_pass() {
+        let guide = guide_with_body(NAMED);
+        let steps = NAMED.lines().map(|l| step(&guide, 0, l)).collect();
+        assert_eq!(run(check, &guide, &facts(steps)), []);
+    }
+
+    #[test]
+    fn no_steps_is_one_finding_at_the_body_not_a_missing_grantee_too() {
+        let guide = guide_with_body("Just prose.\n");
+        let found = run(check, &guide, &Facts::default());
+        assert_eq!(codes(&found), [Code::StepsMissing]);
+        assert_eq!(found[0].span, guide.body_offset..guide.body_offset);
+    }
+
+    #[test]
+    fn an_empty_step_is_reported_at_its_marker_unless_it_shows_an_image() {
+        let body = format!("{NAMED}3.\n");
+        let guide = guide_with_body(&body);
+        let mut steps: Vec<Step> = body.lines().map(|l| step(&guide, 0, l)).collect();
+        let found = run(check, &guide, &facts(steps.clone()));
+        assert_eq!(codes(&found), [Code::StepsEmpty]);
+        assert_eq!(found[0].span, span_of(&guide.text, "3."));
+        assert_eq!(found[0].message, "step 3 has no text");
+
+        steps[2].has_image = true;
+        assert_eq!(run(check, &guide, &facts(steps)), []);
+    }
+
+    #[test]
+    fn written_numbers_that_skip_or_repeat_are_reported_once_per_list() {
+        for (third, what) in [("4", "skips"), ("2", "repeats")] {
+            let body = format!("{NAMED}{third}. Save.\n5. Close.\n");
+            let guide = guide_with_body(&body);
+            let mut steps: Vec<Step> = body.lines().map(|l| step(&guide, 0, l)).collect();
+            steps[2].number = 3;
+            let found = run(check, &guide, &facts(steps));
+            assert_eq!(codes(&found), [Code::StepsNumbering], "{third}");
+            let marker = span_of(&guide.text, &format!("{third}. Save")).start;
+            assert_eq!(found[0].span, marker..marker + 2);
+            assert!(found[0].message.contains(what), "{}", found[0].message);
+        }
+    }
+
+    #[test]
+    fn each_list_counts_from_its_own_start_and_all_ones_is_an_idiom() {
+        let body = format!("{NAMED}\n## Then\n\n1. Save.\n1. Close.\n1. Log out.\n");
+        let guide = guide_with_body(&body);
+        let (_, second) = body.split_once("## Then").unwrap_or_default();
+        let mut steps: Vec<Step> = NAMED.lines().map(|l| step(&guide, 0, l)).collect();
+        let then = second.lines().filter(|l| l.starts_with("1."));
+        steps.extend(then.enumerate().map(|(i, l)| Step {
+            number: i as u64 + 1,
+            ..step(&guide, 1, l)
+        }));
+        assert_eq!(run(check, &guide, &facts(steps)), []);
+    }
+
+    #[test]
+    fn grantee_and_role_must_be_named_as_whole_words() {
+        let body = "1. Invite bigdata@agency.example.\n2. Give the role Analysts.\n";
+        let guide = guide_with_body(body);
+        let steps = body.lines().map(|l| step(&guide, 0, l)).collect();
+        let found = run(check, &guide, &facts(steps));
+        assert_eq!(
+            codes(&found),
+            [Code::StepsGranteeMissing, Code::StepsRoleMissing]
+        );
+        // At the values in the front matter, where the author fixes them.
+        assert_eq!(&guide.text[found[0].span.clone()], "data@agency.example");
+        assert!(found[0].span.end < guide.body_offset);
+        assert_eq!(&guide.text[found[1].span.clone()], "Analyst");
     }
 }

@@ -90,3 +90,75 @@ fn placeholders<'a>(
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::facts::{Facts, TextRun};
+    use crate::validate::test_support::{FRONT, codes, guide, guide_with_body, run, span_of};
+
+    /// Each of `runs` of `guide`'s body as a verbatim text run.
+    fn verbatim(guide: &crate::content::Guide, runs: &[&str]) -> Facts {
+        let texts = runs
+            .iter()
+            .map(|run| TextRun {
+                rewritten: None,
+                span: span_of(&guide.text, run),
+            })
+            .collect();
+        Facts {
+            texts,
+            ..Facts::default()
+        }
+    }
+
+    #[test]
+    fn markers_in_verbatim_text_are_reported_where_they_stand() {
+        let guide = guide_with_body("Step two: TODO. Also Lorem Ipsum dolor.\n");
+        let facts = verbatim(&guide, &["Step two: TODO. Also Lorem Ipsum dolor."]);
+        let found = run(check, &guide, &facts);
+        assert_eq!(codes(&found), [Code::TextPlaceholder; 2]);
+        let at: Vec<&str> = found.iter().map(|f| &guide.text[f.span.clone()]).collect();
+        assert_eq!(at, ["TODO", "Lorem Ipsum"]);
+    }
+
+    #[test]
+    fn ordinary_words_are_not_markers() {
+        let guide = guide_with_body("A todo list, a TODOS file, an XXXL shirt.\n");
+        let facts = verbatim(&guide, &["A todo list, a TODOS file, an XXXL shirt."]);
+        assert_eq!(run(check, &guide, &facts), []);
+    }
+
+    #[test]
+    fn a_rewritten_run_is_searched_and_reported_at_its_whole_span() {
+        // `TO&#68;O` reads TODO on the page, though the body never spells it.
+        let guide = guide_with_body("Then TO&#68;O.\n");
+        let span = span_of(&guide.text, "TO&#68;O");
+        let facts = Facts {
+            texts: vec![TextRun {
+                rewritten: Some("TODO".into()),
+                span: span.clone(),
+            }],
+            ..Facts::default()
+        };
+        let found = run(check, &guide, &facts);
+        assert_eq!(codes(&found), [Code::TextPlaceholder]);
+        assert_eq!(found[0].span, span);
+    }
+
+    #[test]
+    fn front_matter_values_are_searched_exactly_when_written_plain() {
+        let text = FRONT
+            .replace("title: Meta access", "title: Meta access TBD")
+            .replace("role: Analyst", "role: \"FIXME\\u0020\"");
+        let guide = guide("meta", &text);
+        let found = run(check, &guide, &Facts::default());
+        let at: Vec<&str> = found.iter().map(|f| &guide.text[f.span.clone()]).collect();
+        assert_eq!(at, ["TBD", "\"FIXME\\u0020\""]);
+        assert!(
+            found
+                .iter()
+                .all(|f| f.message.ends_with("in the front matter"))
+        );
+    }
+}
