@@ -150,7 +150,8 @@ impl Pipeline {
     /// a source, the one the duplicate rule does not report.
     pub fn page_owner(&self, source: &str) -> Option<&str> {
         let guides: Vec<&Guide> = self.guides().filter(|g| g.source() == source).collect();
-        validate::owner(&guides).map(|g| g.file.as_str())
+        let owner = validate::source_owners(&guides).get(source).copied();
+        owner.map(|g| g.file.as_str())
     }
 
     /// Whether `guide` is part of the site (drafts only when asked for).

@@ -12,6 +12,8 @@ mod text;
 
 use std::collections::BTreeMap;
 
+pub use frontmatter::source_owners;
+
 use crate::config::SiteConfig;
 use crate::content::Guide;
 use crate::diag::{Diagnostic, Finding};
@@ -61,17 +63,6 @@ const GUIDE_RULES: &[GuideRule] = &[
     form::check,
     text::check,
 ];
-
-/// Of guides sharing a source, the one whose pages they are: the one
-/// whose file is named after the source, else the first by file name.
-/// (Placeholder until the duplicate rule exposes its own choice.)
-pub fn owner<'a>(guides: &[&'a Guide]) -> Option<&'a Guide> {
-    guides
-        .iter()
-        .find(|g| g.stem == g.source())
-        .or_else(|| guides.iter().min_by(|a, b| a.file.cmp(&b.file)))
-        .copied()
-}
 
 /// The rules that compare guides with each other. They see the guides in
 /// file order whatever order they come in (build renders in index order),
