@@ -2,7 +2,7 @@
 //! only the files named are read again, and only the guides they affect are
 //! rendered again.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use super::Pipeline;
@@ -50,6 +50,7 @@ impl Pipeline {
     /// rules run when [`Pipeline::render`] does. An error (a guide that is
     /// not UTF-8, an unreadable folder) is what `check` would stop at.
     pub fn apply(&mut self, changes: &BTreeSet<Change>) -> Result<Applied, Error> {
+        self.index_dependents();
         let mut applied = Applied::default();
         // Paths under `content/` that changed: what dependents are found by.
         let mut touched = BTreeSet::new();
@@ -65,6 +66,7 @@ impl Pipeline {
                 Change::Config | Change::Theme => {}
             }
         }
+        let mut folders = BTreeSet::new();
         if !assets_changed.is_empty() {
             touched.extend(self.relist_assets(&mut applied)?);
             for path in assets_changed {
@@ -72,10 +74,14 @@ impl Pipeline {
                 if self.assets.contains(&asset) {
                     applied.assets_written.insert(asset.clone());
                 }
+                // Perhaps a folder moved or deleted whole.
+                folders.insert(format!("{asset}/"));
                 touched.insert(asset);
             }
         }
-        applied.render.extend(self.dependents(&touched));
+        applied
+            .render
+            .extend(self.dependents_of(&touched, &folders));
         applied.render.retain(|f| self.guides.contains_key(f));
         Ok(applied)
     }
@@ -108,7 +114,7 @@ impl Pipeline {
             }
             Some(Parsed::Guide(_)) | None => {}
         }
-        if self.guides.remove(&file).is_some() {
+        if self.remove(&file) {
             applied.gone.insert(file);
         }
         Ok(())
@@ -126,7 +132,7 @@ impl Pipeline {
         self.refused
             .retain(|_, d| d.code != Code::ContentOutsideRoot);
         for diagnostic in listing.outside {
-            if self.guides.remove(&diagnostic.file).is_some() {
+            if self.remove(&diagnostic.file) {
                 applied.gone.insert(diagnostic.file.clone());
             }
             self.refused.insert(diagnostic.file.clone(), diagnostic);
@@ -136,20 +142,45 @@ impl Pipeline {
         Ok(added.into_iter().chain(removed).collect())
     }
 
-    /// The guides whose links name a path of `touched` or a path inside one
-    /// (a folder deleted whole).
-    fn dependents(&self, touched: &BTreeSet<String>) -> Vec<String> {
-        let depends = |path: &String| {
-            touched.contains(path)
-                || path
-                    .char_indices()
-                    .filter(|&(_, c)| c == '/')
-                    .any(|(at, _)| touched.contains(&path[..at]))
+    /// Indexes what every guide depends on, once: from then on
+    /// [`Pipeline::render`] keeps the index up to date.
+    fn index_dependents(&mut self) {
+        if self.dependents.is_some() {
+            return;
+        }
+        let mut dependents: HashMap<String, BTreeSet<String>> = HashMap::new();
+        for (file, inspected) in &self.guides {
+            for path in &inspected.inspection.depends_on {
+                dependents
+                    .entry(path.clone())
+                    .or_default()
+                    .insert(file.clone());
+            }
+        }
+        self.dependents = Some(dependents);
+    }
+
+    /// The guides whose links name a path of `touched`, or a path inside one
+    /// of `folders` (each ending with `/`).
+    fn dependents_of(
+        &self,
+        touched: &BTreeSet<String>,
+        folders: &BTreeSet<String>,
+    ) -> BTreeSet<String> {
+        let Some(dependents) = &self.dependents else {
+            return BTreeSet::new();
         };
-        self.guides
+        let mut found: BTreeSet<String> = touched
             .iter()
-            .filter(|(_, i)| i.inspection.depends_on.iter().any(depends))
-            .map(|(file, _)| file.clone())
-            .collect()
+            .filter_map(|path| dependents.get(path))
+            .flatten()
+            .cloned()
+            .collect();
+        if !folders.is_empty() {
+            let inside = |path: &String| folders.iter().any(|f| path.starts_with(f.as_str()));
+            let within = dependents.iter().filter(|(path, _)| inside(path));
+            found.extend(within.flat_map(|(_, files)| files.iter().cloned()));
+        }
+        found
     }
 }

@@ -8,7 +8,7 @@
 
 pub mod changes;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -48,6 +48,9 @@ pub struct Pipeline {
     assets: BTreeSet<String>,
     /// What the rules comparing guides found.
     site_diagnostics: Vec<Diagnostic>,
+    /// Path under `content/` → the guide files whose links name it; made by
+    /// the first [`Pipeline::apply`] (only `serve` needs it), then kept.
+    dependents: Option<HashMap<String, BTreeSet<String>>>,
 }
 
 /// A guide and what the rules found in it, once it was inspected.
@@ -99,6 +102,7 @@ impl Pipeline {
                 .collect(),
             assets: content.assets,
             site_diagnostics: Vec::new(),
+            dependents: None,
         };
         // Results come back in the order `guides()` walks: by file.
         let mut loaded: Vec<(Guide, T)> = content.guides.into_iter().zip(results).collect();
@@ -159,15 +163,39 @@ impl Pipeline {
         self.drafts || !guide.front.draft
     }
 
+    /// Adds or replaces a guide; a replaced one keeps its inspection until
+    /// it is rendered again.
     fn insert(&mut self, guide: Guide) {
         self.refused.remove(&guide.file);
-        self.guides.insert(
-            guide.file.clone(),
-            Inspected {
-                guide,
-                inspection: Inspection::default(),
-            },
-        );
+        match self.guides.get_mut(&guide.file) {
+            Some(inspected) => inspected.guide = guide,
+            None => {
+                let inspection = Inspection::default();
+                let file = guide.file.clone();
+                self.guides.insert(file, Inspected { guide, inspection });
+            }
+        }
+    }
+
+    /// Takes a guide out of the site; true when it was in.
+    fn remove(&mut self, file: &str) -> bool {
+        let Some(removed) = self.guides.remove(file) else {
+            return false;
+        };
+        self.forget_dependencies(file, &removed.inspection);
+        true
+    }
+
+    /// Takes `file` out of the dependents of what `inspection` depends on.
+    fn forget_dependencies(&mut self, file: &str, inspection: &Inspection) {
+        let Some(dependents) = &mut self.dependents else {
+            return;
+        };
+        for path in &inspection.depends_on {
+            if let Some(files) = dependents.get_mut(path) {
+                files.remove(file);
+            }
+        }
     }
 
     fn site_links(&self) -> SiteLinks<'_> {
@@ -298,8 +326,16 @@ impl Pipeline {
     /// Keeps each guide's inspection, then runs the rules that compare guides.
     fn record(&mut self, inspections: Vec<(String, Inspection)>) {
         for (file, inspection) in inspections {
-            if let Some(inspected) = self.guides.get_mut(&file) {
-                inspected.inspection = inspection;
+            let Some(inspected) = self.guides.get_mut(&file) else {
+                continue;
+            };
+            let old = std::mem::replace(&mut inspected.inspection, inspection);
+            self.forget_dependencies(&file, &old);
+            if let Some(dependents) = &mut self.dependents {
+                for path in &self.guides[&file].inspection.depends_on {
+                    let files = dependents.entry(path.clone()).or_default();
+                    files.insert(file.clone());
+                }
             }
         }
         let pages: Vec<(&Guide, &GuideSummary)> = self

@@ -258,7 +258,13 @@ impl Workspace {
                 self.problem = None;
                 self.keep(outputs);
             }
-            Err(e) => self.problem = Some(e.to_string()),
+            Err(e) => {
+                // The last good pages stay served, but nothing of the old
+                // sources may stand in for the new ones: the next change
+                // loads everything again.
+                self.pipeline = None;
+                self.problem = Some(e.to_string());
+            }
         }
     }
 
