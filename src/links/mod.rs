@@ -14,9 +14,12 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use indicatif::ProgressBar;
+use regex::Regex;
 use reqwest::{Client, Method, StatusCode, header};
 use tokio::sync::mpsc::UnboundedReceiver;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinHandle;
 
 use crate::config::LinkConfig;
 use cache::LinkCache;
@@ -71,126 +74,188 @@ pub fn request_url(dest: &str) -> &str {
 pub async fn check(
     mut batches: UnboundedReceiver<Vec<String>>,
     config: &LinkConfig,
-    mut cache: Option<LinkCache>,
-    progress: &indicatif::ProgressBar,
+    cache: Option<LinkCache>,
+    progress: &ProgressBar,
 ) -> Result<Report, LinkError> {
     let started = Instant::now();
-    let excludes = config
-        .exclude
+    let mut run = Run::new(config, cache, progress)?;
+    run.dispatch(&mut batches).await;
+    let mut report = run.finish().await;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// The `links.exclude` patterns, compiled.
+fn exclude_patterns(patterns: &[String]) -> Result<Vec<Regex>, LinkError> {
+    patterns
         .iter()
         .map(|p| {
-            regex::Regex::new(p).map_err(|e| LinkError::Exclude {
+            Regex::new(p).map_err(|e| LinkError::Exclude {
                 pattern: p.clone(),
                 message: e.to_string(),
             })
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    let checker = Arc::new(Checker::new(config)?);
-    let mut report = Report::default();
-    let mut queues = HostQueues::default();
-    let admit = |batch: Vec<String>, report: &mut Report, queues: &mut HostQueues| {
+        .collect()
+}
+
+/// One run of [`check`]: the outcomes decided so far, the URLs waiting, and
+/// the requests in flight.
+struct Run<'p> {
+    checker: Arc<Checker>,
+    excludes: Vec<Regex>,
+    cache: Option<LinkCache>,
+    progress: &'p ProgressBar,
+    report: Report,
+    queues: HostQueues,
+    /// By host key, the links given up untried because their host is silent.
+    untried: BTreeMap<String, Vec<String>>,
+    tasks: Vec<JoinHandle<(String, Outcome)>>,
+}
+
+impl<'p> Run<'p> {
+    fn new(
+        config: &LinkConfig,
+        cache: Option<LinkCache>,
+        progress: &'p ProgressBar,
+    ) -> Result<Self, LinkError> {
+        let excludes = exclude_patterns(&config.exclude)?;
+        Ok(Run {
+            checker: Arc::new(Checker::new(config)?),
+            excludes,
+            cache,
+            progress,
+            report: Report::default(),
+            queues: HostQueues::default(),
+            untried: BTreeMap::new(),
+            tasks: Vec::new(),
+        })
+    }
+
+    /// Each URL of `batch` not seen before is decided at once when excluded
+    /// or cached, and queued for its host otherwise.
+    fn admit(&mut self, batch: Vec<String>) {
         for url in batch {
-            if report.outcomes.contains_key(&url) || queues.contains(&url) {
+            if self.report.outcomes.contains_key(&url) || self.queues.contains(&url) {
                 continue;
             }
-            if excludes.iter().any(|re| re.is_match(&url)) {
-                report.stats.excluded += 1;
-                report.outcomes.insert(url, Outcome::Excluded);
-            } else if cache.as_ref().is_some_and(|c| c.contains(&url)) {
-                report.stats.cached += 1;
-                report.outcomes.insert(url, Outcome::Cached);
+            if self.excludes.iter().any(|re| re.is_match(&url)) {
+                self.report.stats.excluded += 1;
+                self.report.outcomes.insert(url, Outcome::Excluded);
+            } else if self.cache.as_ref().is_some_and(|c| c.contains(&url)) {
+                self.report.stats.cached += 1;
+                self.report.outcomes.insert(url, Outcome::Cached);
             } else {
-                progress.inc_length(1);
-                let host = checker.host(&host_key(&url));
-                queues.push(url, host);
+                self.progress.inc_length(1);
+                let host = self.checker.host(&host_key(&url));
+                self.queues.push(url, host);
             }
         }
-    };
+    }
 
-    // Starts one task per URL, each as soon as an overall slot and its
-    // host's slot are free. The dispatcher holds an overall slot only while
-    // it picks a host that has room, so a busy host never blocks the others.
-    let finished = Arc::new(tokio::sync::Notify::new());
-    let mut tasks = Vec::new();
-    // By host key, the links given up untried because their host is silent.
-    let mut untried = BTreeMap::new();
-    let mut open = true;
-    loop {
-        while let Ok(batch) = batches.try_recv() {
-            admit(batch, &mut report, &mut queues);
+    /// Starts one task per URL, each as soon as an overall slot and its
+    /// host's slot are free. The dispatcher holds an overall slot only while
+    /// it picks a host that has room, so a busy host never blocks the others.
+    /// Returns once the channel is closed and every URL is started or given up.
+    async fn dispatch(&mut self, batches: &mut UnboundedReceiver<Vec<String>>) {
+        let finished = Arc::new(Notify::new());
+        let mut open = true;
+        loop {
+            while let Ok(batch) = batches.try_recv() {
+                self.admit(batch);
+            }
+            self.give_up_silent_hosts();
+            if self.queues.is_empty() {
+                match batches.recv().await {
+                    Some(batch) => self.admit(batch),
+                    None if open => open = false,
+                    None => break,
+                }
+                continue;
+            }
+            let slot = Arc::clone(&self.checker.overall)
+                .acquire_owned()
+                .await
+                .expect("never closed");
+            let Some((url, host, host_slot)) = self.queues.next() else {
+                drop(slot);
+                // Every host with work is at its limit: wait for a request to
+                // end, or for more URLs.
+                tokio::select! {
+                    _ = finished.notified() => {}
+                    batch = batches.recv(), if open => match batch {
+                        Some(batch) => self.admit(batch),
+                        None => open = false,
+                    },
+                }
+                continue;
+            };
+            self.start(url, host, (slot, host_slot), &finished);
         }
-        let given_up = queues.give_up_silent_hosts(&mut untried);
+    }
+
+    /// Gives up the waiting URLs of every host gone silent.
+    fn give_up_silent_hosts(&mut self) {
+        let given_up = self.queues.give_up_silent_hosts(&mut self.untried);
         if given_up > 0 {
-            progress.inc(given_up as u64);
+            self.progress.inc(given_up as u64);
         }
-        if queues.is_empty() {
-            match batches.recv().await {
-                Some(batch) => admit(batch, &mut report, &mut queues),
-                None if open => open = false,
-                None => break,
-            }
-            continue;
-        }
-        let slot = Arc::clone(&checker.overall)
-            .acquire_owned()
-            .await
-            .expect("never closed");
-        let Some((url, host, host_slot)) = queues.next() else {
-            drop(slot);
-            // Every host with work is at its limit: wait for a request to
-            // end, or for more URLs.
-            tokio::select! {
-                _ = finished.notified() => {}
-                batch = batches.recv(), if open => match batch {
-                    Some(batch) => admit(batch, &mut report, &mut queues),
-                    None => open = false,
-                },
-            }
-            continue;
-        };
-        let checker = Arc::clone(&checker);
-        let finished = Arc::clone(&finished);
-        let progress = progress.clone();
-        tasks.push(tokio::spawn(async move {
+    }
+
+    /// Starts the request of `url` on the slots reserved for it; `finished`
+    /// is woken when it ends.
+    fn start(&mut self, url: String, host: Arc<Host>, slots: Slots, finished: &Arc<Notify>) {
+        let checker = Arc::clone(&self.checker);
+        let finished = Arc::clone(finished);
+        let progress = self.progress.clone();
+        self.tasks.push(tokio::spawn(async move {
             // A host found silent is noted before `finished` wakes the
             // dispatcher, so its queue is given up before it picks again.
-            let outcome = checker.check(&url, &host, (slot, host_slot)).await;
+            let outcome = checker.check(&url, &host, slots).await;
             finished.notify_one();
             progress.inc(1);
             (url, outcome)
         }));
     }
-    for task in tasks {
-        let Ok((url, outcome)) = task.await else {
-            continue;
-        };
-        report.stats.checked += 1;
+
+    /// Waits for every request, then counts the outcomes (the links given up
+    /// untried too) and saves the cache.
+    async fn finish(mut self) -> Report {
+        for task in std::mem::take(&mut self.tasks) {
+            let Ok((url, outcome)) = task.await else {
+                continue;
+            };
+            self.record(url, outcome);
+        }
+        for urls in std::mem::take(&mut self.untried).into_values() {
+            let outcome = untried_on_silent_host(urls.len() - 1, self.checker.timeout);
+            self.report.stats.checked += urls.len();
+            self.report.stats.failed += urls.len();
+            for url in urls {
+                self.report.outcomes.insert(url, outcome.clone());
+            }
+        }
+        self.progress.finish_and_clear();
+        if let Some(warning) = self.cache.as_ref().and_then(LinkCache::save) {
+            self.report.warnings.push(warning);
+        }
+        self.report
+    }
+
+    /// Counts the outcome of a request; a plain success is cached.
+    fn record(&mut self, url: String, outcome: Outcome) {
+        self.report.stats.checked += 1;
         if outcome.is_success() {
-            report.stats.ok += 1;
+            self.report.stats.ok += 1;
             if outcome == Outcome::Ok
-                && let Some(cache) = cache.as_mut()
+                && let Some(cache) = self.cache.as_mut()
             {
                 cache.record_success(&url);
             }
         } else {
-            report.stats.failed += 1;
+            self.report.stats.failed += 1;
         }
-        report.outcomes.insert(url, outcome);
+        self.report.outcomes.insert(url, outcome);
     }
-    for urls in untried.into_values() {
-        let outcome = untried_on_silent_host(urls.len() - 1, checker.timeout);
-        report.stats.checked += urls.len();
-        report.stats.failed += urls.len();
-        for url in urls {
-            report.outcomes.insert(url, outcome.clone());
-        }
-    }
-    progress.finish_and_clear();
-    if let Some(warning) = cache.as_ref().and_then(LinkCache::save) {
-        report.warnings.push(warning);
-    }
-    report.elapsed = started.elapsed();
-    Ok(report)
 }
 
 /// URLs of one host waiting to be requested.

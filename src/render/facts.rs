@@ -2,10 +2,16 @@
 //! Rendering extracts them once; validation rules and the manifest read them.
 
 use std::ops::Range;
+use std::sync::LazyLock;
 
-/// What looks like an e-mail address in text. Deliberately loose (a stray
-/// backslash is kept): the e-mail rules decide what is well-formed.
-pub const ADDRESS_PATTERN: &str = r"[A-Za-z0-9._%+\-\\]+@[A-Za-z0-9.\-_]*[A-Za-z0-9]";
+use regex::Regex;
+
+/// What looks like an e-mail address in text, for the facts and the e-mail
+/// rules alike. Deliberately loose (a stray backslash is kept): the rules
+/// decide what is well-formed.
+pub static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[A-Za-z0-9._%+\-\\]+@[A-Za-z0-9.\-_]*[A-Za-z0-9]").expect("valid regex")
+});
 
 /// Everything the rules and the manifest need to know about a guide's body.
 #[derive(Debug, Clone, Default)]

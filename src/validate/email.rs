@@ -7,13 +7,9 @@ use std::ops::Range;
 use crate::content::Guide;
 use crate::content::front_matter::file_span;
 use crate::diag::{Code, Finding};
-use crate::render::facts::{EmailContext, Facts, LinkKind};
+use crate::render::facts::{ADDRESS, EmailContext, Facts, LinkKind};
 
 use super::GuideCtx;
-
-static ADDRESS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(crate::render::facts::ADDRESS_PATTERN).expect("valid regex")
-});
 
 pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
     let (front, body) = places(ctx.guide, ctx.facts);
