@@ -508,7 +508,7 @@ fn renaming_guide_files_back_and_forth() {
     );
     rename(&site, "content/gamma.md", "content/beta.md");
     assert!(preview.assert_agrees().files > 0);
-    // A guide whose file no longer matches its source is only warned about.
+    // A file name that differs from the source is a warning at most: pages compared.
     rename(&site, "content/acme.md", "content/delta.md");
     assert!(preview.assert_agrees().files > 0);
     rename(&site, "content/delta.md", "content/acme.md");
@@ -647,7 +647,7 @@ enum SiteYaml {
     Plain,
     PlaceholderIsError,
     BrokenLinkIsWarning,
-    SourceMismatchAllowed,
+    AnchorIsWarning,
     UnknownKey,
     Deleted,
 }
@@ -775,7 +775,7 @@ fn site_yaml_text(to: SiteYaml) -> Option<&'static str> {
         SiteYaml::Plain => Some("title: Onboarding guides\n"),
         SiteYaml::PlaceholderIsError => Some("lints:\n  text/placeholder: error\n"),
         SiteYaml::BrokenLinkIsWarning => Some("lints:\n  link/broken: warn\n"),
-        SiteYaml::SourceMismatchAllowed => Some("lints:\n  frontmatter/source-mismatch: allow\n"),
+        SiteYaml::AnchorIsWarning => Some("lints:\n  link/anchor: warn\n"),
         SiteYaml::UnknownKey => Some("titel: Onboarding guides\n"),
         SiteYaml::Deleted => None,
     }
@@ -866,7 +866,7 @@ fn any_site_yaml() -> impl Strategy<Value = SiteYaml> {
         Just(SiteYaml::Plain),
         Just(SiteYaml::PlaceholderIsError),
         Just(SiteYaml::BrokenLinkIsWarning),
-        Just(SiteYaml::SourceMismatchAllowed),
+        Just(SiteYaml::AnchorIsWarning),
         Just(SiteYaml::UnknownKey),
         Just(SiteYaml::Deleted),
     ]
