@@ -459,6 +459,27 @@ fn a_deleted_image_or_asset_folder_is_no_longer_served() {
 }
 
 #[test]
+fn an_asset_folder_created_with_its_file_at_once_is_served() {
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS);
+    let preview = Preview::start(&site);
+    assert!(preview.assert_agrees().files > 0);
+
+    // Each folder and its file appear within microseconds, as a checkout,
+    // an unzip or a script makes them: a watcher that starts watching a new
+    // folder only once told of it may miss the file.
+    let folders = ["acme", "beta", "gamma", "delta"];
+    for folder in folders {
+        site.file(&format!("content/{folder}/shot.png"), image(folder));
+    }
+    assert!(preview.assert_agrees().files > 0);
+    for folder in folders {
+        let path = format!("/{folder}/shot.png");
+        assert_eq!(preview.serve.get(&path).status, 200, "{path}");
+    }
+}
+
+#[test]
 fn a_guide_that_fails_to_parse_keeps_its_last_good_page_marked_stale() {
     let site = SiteFixture::new();
     site.guide("acme", STEPS);
