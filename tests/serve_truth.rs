@@ -28,7 +28,8 @@ const POLL_EVERY: Duration = Duration::from_millis(25);
 /// How long serve may take to catch up with an edit before it is wrong.
 const SETTLE_WITHIN: Duration = Duration::from_secs(5);
 const DIAGNOSTICS_PATH: &str = "/_guidesite/diagnostics.json";
-/// The start of what serve adds to HTML, last first (the script comes last).
+/// How serve's additions to HTML start: the overlay (when there is one), then
+/// the reload script.
 const RELOAD_SCRIPT_START: &str = r#"<script>new EventSource("/__guidesite/events")"#;
 const OVERLAY_START: &str = r#"<div id="guidesite-overlay""#;
 /// Build's marker of its own output; serve need not answer it.
@@ -98,7 +99,10 @@ impl<'a> Preview<'a> {
     /// [`agree`](Self::agree), failing the test when serve does not.
     #[track_caller]
     fn assert_agrees(&self) -> Agreement {
-        self.agree().unwrap_or_else(|e| panic!("{e}"))
+        match self.agree() {
+            Ok(agreement) => agreement,
+            Err(disagreement) => panic!("{disagreement}"),
+        }
     }
 
     fn diagnostics_agree(&self) -> Result<OfflineCheck, String> {
@@ -276,17 +280,19 @@ fn without_serve_additions(served: &[u8]) -> Vec<u8> {
     };
     let body_end = html.rfind("</body>").unwrap_or(html.len());
     let (page, end) = html.split_at(body_end);
-    let page = without_trailing_element(page, RELOAD_SCRIPT_START, "</script>");
-    let page = without_trailing_element(page, OVERLAY_START, "</div>");
+    let page = match page.rfind(RELOAD_SCRIPT_START) {
+        // Only when the script is whole and last: its first `</script>` ends the page.
+        Some(at) if page[at..].find("</script>") == Some(page.len() - at - "</script>".len()) => {
+            &page[..at]
+        }
+        _ => page,
+    };
+    // The overlay may hold elements of its own: it runs to the end if it is last.
+    let page = match page.rfind(OVERLAY_START) {
+        Some(at) if page.ends_with("</div>") => &page[..at],
+        _ => page,
+    };
     [page, end].concat().into_bytes()
-}
-
-/// `text` without the element that ends it, when that element opens with `start`.
-fn without_trailing_element<'t>(text: &'t str, start: &str, close: &str) -> &'t str {
-    match text.rfind(start) {
-        Some(at) if text.ends_with(close) => &text[..at],
-        _ => text,
-    }
 }
 
 /// Where `served` first differs from `built`: the line, and both sides there.
