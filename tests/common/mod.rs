@@ -228,3 +228,171 @@ pub fn check_json(root: &Path, extra: &[&str]) -> CheckRun {
         stderr,
     }
 }
+
+/// What `guidesite check --offline --format json` printed, whole: the object
+/// serve's `/_guidesite/diagnostics.json` must equal. `json` is `None` when
+/// stdout held none (exit 2: the site cannot be built at all).
+pub struct OfflineCheck {
+    pub code: i32,
+    pub json: Option<serde_json::Value>,
+    pub stderr: String,
+}
+
+impl OfflineCheck {
+    /// The number of errors reported; 0 when there is no report.
+    pub fn errors(&self) -> u64 {
+        self.json
+            .as_ref()
+            .and_then(|j| j["errors"].as_u64())
+            .unwrap_or(0)
+    }
+}
+
+/// Runs `guidesite --root ROOT check --offline --format json`; never a panic.
+pub fn check_offline(root: &Path) -> OfflineCheck {
+    let output = checked(
+        Command::cargo_bin("guidesite")
+            .unwrap()
+            .arg("--root")
+            .arg(root)
+            .args(["check", "--offline", "--format", "json"])
+            .output()
+            .unwrap(),
+    );
+    let stderr = stderr(&output);
+    let json = (!output.stdout.is_empty()).then(|| {
+        serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|e| panic!("check printed no JSON ({e}): {stderr}"))
+    });
+    OfflineCheck {
+        code: output.status.code().expect("check exits, is not killed"),
+        json,
+        stderr,
+    }
+}
+
+/// A running `guidesite --root ROOT serve --port 0`, killed when dropped.
+/// Its stderr goes to a log file beside the site, for failure messages.
+pub struct Serve {
+    child: std::process::Child,
+    pub addr: std::net::SocketAddr,
+    log: PathBuf,
+}
+
+/// A response, its body as bytes (pages, images and JSON alike).
+pub struct HttpResponse {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+impl Serve {
+    pub fn start(site: &SiteFixture) -> Serve {
+        use std::io::BufRead;
+        let log = site.tmp().join("serve.log");
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("guidesite"))
+            .arg("--root")
+            .arg(site.path())
+            .args(["serve", "--port", "0"])
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::fs::File::create(&log).expect("create serve.log"))
+            .spawn()
+            .expect("start guidesite serve");
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        // Keep reading: a closed pipe would fail serve's next line on stdout.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|addr| addr.parse().ok())
+            .unwrap_or_else(|| {
+                let log = std::fs::read_to_string(&log).unwrap_or_default();
+                panic!("no URL in {line:?}; stderr:\n{log}")
+            });
+        Serve { child, addr, log }
+    }
+
+    /// `GET path` over HTTP/1.1 (the path is sent as is).
+    pub fn get(&self, path: &str) -> HttpResponse {
+        http_get(self.addr, path)
+    }
+
+    /// The last `lines` lines serve wrote on stderr.
+    pub fn log_tail(&self, lines: usize) -> String {
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let all: Vec<&str> = log.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A plain HTTP/1.1 `GET` on a fresh connection; a chunked body is joined.
+pub fn http_get(addr: std::net::SocketAddr, path: &str) -> HttpResponse {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = Vec::new();
+    stream
+        .read_to_end(&mut response)
+        .unwrap_or_else(|e| panic!("no answer to {path}: {e}"));
+    let head_end = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no header end in the answer to {path}"));
+    let head = String::from_utf8_lossy(&response[..head_end]).to_ascii_lowercase();
+    let status = head
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in the answer to {path}: {head}"));
+    let body = &response[head_end + 4..];
+    let chunked = head
+        .lines()
+        .any(|l| l.starts_with("transfer-encoding:") && l.contains("chunked"));
+    HttpResponse {
+        status,
+        body: if chunked {
+            dechunk(body)
+        } else {
+            body.to_vec()
+        },
+    }
+}
+
+/// The data of a `Transfer-Encoding: chunked` body.
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut data = Vec::new();
+    while let Some(line_end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size_field = String::from_utf8_lossy(&body[..line_end]);
+        let size_hex = size_field.split(';').next().unwrap_or_default().trim();
+        let size = usize::from_str_radix(size_hex, 16).expect("a chunk size");
+        if size == 0 {
+            break;
+        }
+        let chunk = &body[line_end + 2..];
+        data.extend_from_slice(chunk.get(..size).expect("a whole chunk"));
+        body = chunk.get(size + 2..).unwrap_or_default();
+    }
+    data
+}
