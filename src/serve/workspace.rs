@@ -250,9 +250,13 @@ impl Workspace {
         });
         match loaded {
             Ok((pipeline, statics, outputs)) => {
+                // A guide that is no longer one goes; the last good pages of
+                // one that fails to parse or render stay, served as stale.
+                let kept =
+                    |file: &String| pipeline.guide(file).is_some() || pipeline.is_refused(file);
+                self.pages.retain(|file, _| kept(file));
                 self.pipeline = Some(pipeline);
                 self.statics = statics.into_iter().map(served_file).collect();
-                self.pages.clear();
                 self.failed.clear();
                 self.listings = None;
                 self.problem = None;
