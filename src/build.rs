@@ -73,7 +73,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     Ok(BuildReport {
         diagnostics: pipeline.diagnostics(),
         written,
-        guides: pipeline.len(),
+        guides: pipeline.guide_count(),
         notes,
     })
 }

@@ -53,7 +53,7 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
             links: None,
         });
     }
-    let config = SiteConfig::load(&options.root)?;
+    let config = Pipeline::load_config(&options.root)?;
     let (urls, url_batches) = mpsc::unbounded_channel();
     let (domains, asked_domains) = oneshot::channel();
     let (abort, aborted) = oneshot::channel();
@@ -73,7 +73,7 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
             );
             reachables
         };
-        let loaded = Pipeline::load_with(&options.root, &settings, reachables);
+        let loaded = Pipeline::load_with(&options.root, config.clone(), &settings, reachables);
         drop(urls);
         let (mut pipeline, reachables) = match loaded {
             Ok(loaded) => loaded,

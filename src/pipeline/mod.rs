@@ -67,25 +67,35 @@ struct Inspection {
     summary: GuideSummary,
     /// The paths under `content/` its links name, existing or not
     /// (`meta.md`, `tiktok/shot.png`): when one changes, so may this guide.
+    /// Kept by [`Pipeline::render`] only: `serve` alone updates a site.
     depends_on: BTreeSet<String>,
 }
 
 impl Pipeline {
     /// Loads the configuration, the theme and every guide.
     pub fn load(root: &Path, settings: &Settings) -> Result<Pipeline, Error> {
-        Ok(Self::load_with(root, settings, |_| ())?.0)
+        let config = Self::load_config(root)?;
+        Ok(Self::load_with(root, config, settings, |_| ())?.0)
     }
 
-    /// Like [`Pipeline::load`]; `then` sees each guide as soon as it is read,
-    /// in the task that read it (`check` starts requests from its links), and
-    /// its results come back in file order.
+    /// The site's configuration, as [`Pipeline::load_with`] takes it (`check`
+    /// needs it before the guides, to start the network checks).
+    pub fn load_config(root: &Path) -> Result<SiteConfig, Error> {
+        ensure_root(root)?;
+        Ok(SiteConfig::load(root)?)
+    }
+
+    /// Like [`Pipeline::load`], with the configuration read already; `then`
+    /// sees each guide as soon as it is read, in the task that read it
+    /// (`check` starts requests from its links), and its results come back
+    /// in file order.
     pub fn load_with<T: Send>(
         root: &Path,
+        config: SiteConfig,
         settings: &Settings,
         then: impl Fn(&Guide) -> T + Sync,
     ) -> Result<(Pipeline, Vec<T>), Error> {
-        ensure_root(root)?;
-        let config = SiteConfig::load(root)?.with_base_url(settings.base_url.as_deref());
+        let config = config.with_base_url(settings.base_url.as_deref());
         let theme = Theme::load(root, &config.theme)?;
         let (content, results) = content::load_with(root, then)?;
         let mut pipeline = Pipeline {
@@ -121,17 +131,9 @@ impl Pipeline {
         &self.config
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// How many guides the site has.
-    pub fn len(&self) -> usize {
+    pub fn guide_count(&self) -> usize {
         self.guides.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.guides.is_empty()
     }
 
     /// The guides, in file order.
@@ -256,8 +258,9 @@ impl Pipeline {
     }
 
     /// Renders and validates the guides of `files` (in parallel): what
-    /// `serve` shows. A guide whose templates fail has its error instead of
-    /// its output; its diagnostics are recorded all the same.
+    /// `serve` shows, and what it keeps to know which guides a change
+    /// affects. A guide whose templates fail has its error instead of its
+    /// output; its diagnostics are recorded all the same.
     pub fn render(
         &mut self,
         files: &BTreeSet<String>,
@@ -269,7 +272,8 @@ impl Pipeline {
             .filter_map(|file| {
                 let guide = &self.guides.get(file)?.guide;
                 let rendered = render::render(guide, &self.markdown, &links);
-                let inspection = inspect(&self.config, guide, &rendered.facts, &links);
+                let mut inspection = inspect(&self.config, guide, &rendered.facts, &links);
+                inspection.depends_on = dependencies(&rendered.facts);
                 let output = renderer.guide(&Page {
                     guide,
                     rendered: &rendered,
@@ -350,14 +354,10 @@ impl Pipeline {
     /// at the severities `lints:` gives, `allow`ed ones dropped, sorted: the
     /// one place severities are applied.
     pub fn diagnostics_with(&self, extra: Vec<Diagnostic>) -> Vec<Diagnostic> {
-        let found = self
-            .refused
-            .values()
-            .chain(self.guides.values().flat_map(|i| &i.inspection.diagnostics))
-            .chain(&self.site_diagnostics)
+        let mut diagnostics: Vec<Diagnostic> = self
+            .found()
             .cloned()
-            .chain(extra);
-        let mut diagnostics: Vec<Diagnostic> = found
+            .chain(extra)
             .filter_map(|mut d| {
                 d.severity = self.config.severity(d.code);
                 (d.severity != Severity::Allow).then_some(d)
@@ -373,9 +373,17 @@ impl Pipeline {
     }
 
     fn has_errors(&self) -> bool {
-        self.diagnostics()
-            .iter()
-            .any(|d| d.severity == Severity::Error)
+        self.found()
+            .any(|d| self.config.severity(d.code) == Severity::Error)
+    }
+
+    /// What every stage found, at default severities.
+    fn found(&self) -> impl Iterator<Item = &Diagnostic> {
+        let guides = self.guides.values().flat_map(|i| &i.inspection.diagnostics);
+        self.refused
+            .values()
+            .chain(guides)
+            .chain(&self.site_diagnostics)
     }
 }
 
@@ -386,10 +394,12 @@ fn inspect(config: &SiteConfig, guide: &Guide, facts: &Facts, links: &SiteLinks)
     Inspection {
         diagnostics: validate::guide_diagnostics(config, guide, facts, &site),
         summary: GuideSummary::new(facts, links),
-        depends_on: facts
-            .links
-            .iter()
-            .filter_map(|l| render::content_path(&l.dest))
-            .collect(),
+        depends_on: BTreeSet::new(),
     }
+}
+
+/// The paths under `content/` a guide's links name.
+fn dependencies(facts: &Facts) -> BTreeSet<String> {
+    let named = facts.links.iter().map(|l| render::content_path(&l.dest));
+    named.flatten().collect()
 }

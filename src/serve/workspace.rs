@@ -182,7 +182,7 @@ impl Workspace {
         } = applied;
         for file in &gone {
             self.failed.remove(file);
-            if !pipeline.is_refused(file) {
+            if !keeps_pages(pipeline, file) {
                 self.pages.remove(file);
             }
         }
@@ -250,11 +250,7 @@ impl Workspace {
         });
         match loaded {
             Ok((pipeline, statics, outputs)) => {
-                // A guide that is no longer one goes; the last good pages of
-                // one that fails to parse or render stay, served as stale.
-                let kept =
-                    |file: &String| pipeline.guide(file).is_some() || pipeline.is_refused(file);
-                self.pages.retain(|file, _| kept(file));
+                self.pages.retain(|file, _| keeps_pages(&pipeline, file));
                 self.pipeline = Some(pipeline);
                 self.statics = statics.into_iter().map(served_file).collect();
                 self.failed.clear();
@@ -295,6 +291,13 @@ impl Workspace {
             }
         }
     }
+}
+
+/// Whether the last good pages of `file` stay: it is a guide still, or
+/// refused (they are then served as stale); a file gone or no longer a
+/// guide loses them.
+fn keeps_pages(pipeline: &Pipeline, file: &str) -> bool {
+    pipeline.guide(file).is_some() || pipeline.is_refused(file)
 }
 
 fn fresh(bytes: &Bytes) -> Served {
