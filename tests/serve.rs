@@ -4,31 +4,23 @@
 mod common;
 
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpStream;
+use std::process::Command;
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-use common::{STEPS, SiteFixture, assert_exit};
+use common::{STEPS, Serve, SiteFixture, assert_exit};
 use guidesite::serve::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS};
 
 /// The whole wait allowed for a change to show (the issue's budget).
 const WITHIN: Duration = Duration::from_secs(2);
-/// Past this, a request is taken to hang.
-const HANGS_AFTER: Duration = Duration::from_secs(10);
 
 /// A running `guidesite serve`, killed when dropped.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
+struct Server(Serve);
 
 impl Server {
     fn start(site: &SiteFixture) -> Server {
-        Server::spawn(
-            site,
-            Command::new(assert_cmd::cargo::cargo_bin("guidesite")),
-        )
+        Server(Serve::start(site))
     }
 
     /// A server that may open at most `limit` files (`ulimit -n`).
@@ -38,59 +30,20 @@ impl Server {
             .arg("-c")
             .arg(format!(r#"ulimit -n {limit} && exec "$0" "$@""#))
             .arg(assert_cmd::cargo::cargo_bin("guidesite"));
-        Server::spawn(site, shell)
-    }
-
-    /// Runs `guidesite` (the end of `command`) as `serve` on any free port.
-    fn spawn(site: &SiteFixture, mut command: Command) -> Server {
-        let mut child = command
-            .arg("--root")
-            .arg(site.path())
-            .args(["serve", "--port", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|rest| rest.split('/').next())
-            .unwrap_or_else(|| panic!("no URL in {line:?}"))
-            .parse()
-            .unwrap();
-        Server { child, addr }
+        Server(Serve::spawn(site, shell))
     }
 
     /// (status, body) of a raw HTTP/1.1 GET: the path is sent as is.
     fn get(&self, path: &str) -> (u16, String) {
-        let mut stream = TcpStream::connect(self.addr).unwrap();
-        stream.set_read_timeout(Some(HANGS_AFTER)).unwrap();
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut response = String::new();
-        stream
-            .read_to_string(&mut response)
-            .unwrap_or_else(|e| panic!("no answer to {path}: {e}"));
-        let status = response[9..12].parse().unwrap();
-        let body = response
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_string())
-            .unwrap_or_default();
-        (status, body)
+        let response = self.0.get(path);
+        (response.status, response.text())
     }
 
     /// `count` connections that send half a request line and stall.
     fn stall(&self, count: usize) -> Vec<TcpStream> {
         (0..count)
             .map(|_| {
-                let mut stream = TcpStream::connect(self.addr).unwrap();
+                let mut stream = TcpStream::connect(self.0.addr).unwrap();
                 stream.write_all(b"GET /acme/ HT").unwrap();
                 stream
             })
@@ -99,7 +52,7 @@ impl Server {
 
     /// Reload events as they arrive, read on a thread of their own.
     fn reloads(&self) -> Receiver<String> {
-        let mut stream = TcpStream::connect(self.addr).unwrap();
+        let mut stream = TcpStream::connect(self.0.addr).unwrap();
         write!(
             stream,
             "GET /__guidesite/events HTTP/1.1\r\nHost: localhost\r\n\r\n"
@@ -117,13 +70,6 @@ impl Server {
         // The subscription is live once the response headers are back; give it a moment.
         std::thread::sleep(Duration::from_millis(200));
         rx
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -293,9 +293,18 @@ impl HttpResponse {
 
 impl Serve {
     pub fn start(site: &SiteFixture) -> Serve {
+        Serve::spawn(
+            site,
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("guidesite")),
+        )
+    }
+
+    /// Runs `guidesite` (the end of `command`, which may wrap it, as a shell
+    /// setting limits does) as `serve` on any free port.
+    pub fn spawn(site: &SiteFixture, mut command: std::process::Command) -> Serve {
         use std::io::BufRead;
         let log = site.tmp().join("serve.log");
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("guidesite"))
+        let mut child = command
             .arg("--root")
             .arg(site.path())
             .args(["serve", "--port", "0"])
