@@ -4,7 +4,7 @@
 
 use std::borrow::Borrow;
 use std::cell::Cell;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -18,6 +18,7 @@ use regex::Regex;
 use super::facts::{
     ADDRESS, EmailContext, EmailMention, Facts, Heading, Link, LinkKind, Step, TextRun,
 };
+use super::slug::{Ids, slugify};
 use super::{Body, Rendered, SiteLinks};
 use crate::content::is_control;
 
@@ -279,50 +280,6 @@ fn without_controls_in(event: Event<'_>) -> Event<'_> {
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(clean(info))))
         }
         other => other,
-    }
-}
-
-/// A stable, URL-safe id from heading text (GitHub-style).
-pub fn slugify(text: &str) -> String {
-    let mut slug = String::with_capacity(text.len());
-    for c in text.trim().chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() || c == '_' {
-            slug.push(c);
-        } else if (c.is_whitespace() || c == '-') && !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    let slug = slug.trim_matches('-');
-    if slug.is_empty() {
-        "section".into()
-    } else {
-        slug.into()
-    }
-}
-
-/// Hands out ids, suffixing repeats `-1`, `-2`, … as GitHub does
-/// (github-slugger): each wanted id remembers the last suffix it gave, so
-/// 20,000 equal headings cost 20,000 look-ups, not 200 million; a suffixed id
-/// already taken (a heading literally titled `a-1`) is skipped.
-#[derive(Default)]
-struct Ids {
-    taken: HashSet<String>,
-    last_suffix: HashMap<String, usize>,
-}
-
-impl Ids {
-    fn unique(&mut self, wanted: &str) -> String {
-        if self.taken.insert(wanted.to_string()) {
-            return wanted.to_string();
-        }
-        let suffix = self.last_suffix.entry(wanted.to_string()).or_default();
-        loop {
-            *suffix += 1;
-            let id = format!("{wanted}-{suffix}");
-            if self.taken.insert(id.clone()) {
-                return id;
-            }
-        }
     }
 }
 
@@ -948,19 +905,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn slugs_are_github_like() {
-        assert_eq!(
-            slugify("Adding an Ad Account to your TikTok Business Center"),
-            "adding-an-ad-account-to-your-tiktok-business-center"
-        );
-        assert_eq!(
-            slugify("Step 2: Assign — Analyst!"),
-            "step-2-assign-analyst"
-        );
-        assert_eq!(slugify("???"), "section");
-    }
-
-    #[test]
     fn control_characters_never_reach_the_html_or_the_facts() {
         let body = "# Ti\u{1}tle {#i\u{2}d}\n\n\
                     1. Open\u{7} the \u{1b}[31m**Members**\u{7f} page\u{85}.\n\
@@ -1035,40 +979,5 @@ mod tests {
             rendered.body.after_form,
             "<ol>\n<li id=\"a-step-1\">Step</li>\n</ol>\n"
         );
-    }
-
-    #[test]
-    fn repeated_ids_get_suffixes() {
-        let mut ids = Ids::default();
-        assert_eq!(ids.unique("a"), "a");
-        assert_eq!(ids.unique("a"), "a-1");
-        assert_eq!(ids.unique("a"), "a-2");
-    }
-
-    #[test]
-    fn suffixed_ids_never_collide_with_literal_ones() {
-        // GitHub: `a`, `a`, `a-1` → `a`, `a-1`, `a-1-1`.
-        let mut ids = Ids::default();
-        assert_eq!(ids.unique("a"), "a");
-        assert_eq!(ids.unique("a"), "a-1");
-        assert_eq!(ids.unique("a-1"), "a-1-1");
-        // GitHub: `a-1`, `a`, `a` → `a-1`, `a`, `a-2`.
-        let mut ids = Ids::default();
-        assert_eq!(ids.unique("a-1"), "a-1");
-        assert_eq!(ids.unique("a"), "a");
-        assert_eq!(ids.unique("a"), "a-2");
-        assert_eq!(ids.unique("a-1"), "a-1-1");
-    }
-
-    #[test]
-    fn many_equal_ids_cost_one_try_each() {
-        let mut ids = Ids::default();
-        for n in 0..20_000 {
-            let id = ids.unique("a");
-            assert_eq!(id, if n == 0 { "a".into() } else { format!("a-{n}") });
-        }
-        // Each repeat resumes from the last suffix: one insert per id.
-        assert_eq!(ids.taken.len(), 20_000);
-        assert_eq!(ids.last_suffix["a"], 19_999);
     }
 }

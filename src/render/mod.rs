@@ -2,6 +2,7 @@
 
 pub mod facts;
 pub mod markdown;
+mod slug;
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
