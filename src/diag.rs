@@ -71,6 +71,11 @@ codes! {
     LinkInsecure = "link/insecure", Warn;
     FormInvalid = "form/invalid", Error;
     TextPlaceholder = "text/placeholder", Warn;
+    TemplateUnknown = "template/unknown", Error;
+    MarkdownCallout = "markdown/callout", Warn;
+    MarkdownInHtml = "markdown/in-html", Warn;
+    HtmlDropped = "html/dropped", Warn;
+    ImageAlt = "image/alt", Warn;
     ContentOutsideRoot = "content/outside-root", Error;
     ContentTooLarge = "content/too-large", Error;
 }

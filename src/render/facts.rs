@@ -6,6 +6,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+pub use super::callout::CalloutProblem;
+
 /// What looks like an e-mail address in text, for the facts and the e-mail
 /// rules alike. Deliberately loose (a stray backslash is kept): the rules
 /// decide what is well-formed.
@@ -26,6 +28,23 @@ pub struct Facts {
     pub anchors: Vec<String>,
     /// How many ordered lists hold steps; steps name theirs by index.
     pub step_lists: usize,
+    /// What the author wrote that does not render as meant.
+    pub markup: Vec<Markup>,
+    /// Whether `{{ onboard_form() }}` placed the form.
+    pub form_placed: bool,
+}
+
+/// Something written that the page cannot show as the author meant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Markup {
+    pub fault: MarkupFault,
+    pub span: Range<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MarkupFault {
+    /// A `:::` line shown as written.
+    Callout(CalloutProblem),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,6 @@
 //! Markdown → safe HTML plus facts. Pure: no I/O, no diagnostics.
 
+mod callout;
 pub mod facts;
 pub mod markdown;
 mod slug;
@@ -10,8 +11,9 @@ use std::collections::{BTreeSet, HashMap};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
 use crate::content::Guide;
+pub use callout::kinds as callout_kinds;
 use facts::Facts;
-pub use markdown::MarkdownRenderer;
+pub use markdown::{MarkdownRenderer, Source};
 
 /// A guide's body as sanitised HTML, split where the onboard form goes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -189,14 +191,22 @@ fn has_scheme(dest: &str) -> bool {
 
 /// Renders one guide's body: sanitised HTML and facts.
 pub fn render(guide: &Guide, renderer: &MarkdownRenderer, links: &SiteLinks) -> Rendered {
-    renderer.render(guide.body(), guide.body_offset, Some(links))
+    renderer.render(source(guide), Some(links))
 }
 
 /// Only a guide's facts, several times faster than [`render`]: for `check`,
 /// which publishes nothing. Needs no other guide, so it can run as soon as
 /// the guide is read; link `href`s are left as written.
 pub fn facts(guide: &Guide, renderer: &MarkdownRenderer) -> Facts {
-    renderer.facts(guide.body(), guide.body_offset, None)
+    renderer.facts(source(guide), None)
+}
+
+fn source(guide: &Guide) -> Source<'_> {
+    Source {
+        body: guide.body(),
+        body_offset: guide.body_offset,
+        title: Some(&guide.front.title.value),
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ pub mod email;
 mod form;
 mod frontmatter;
 mod links;
+mod markup;
 mod steps;
 #[cfg(test)]
 mod test_support;
@@ -62,6 +63,7 @@ const GUIDE_RULES: &[GuideRule] = &[
     links::check,
     form::check,
     text::check,
+    markup::check,
 ];
 
 /// The rules that compare guides with each other. They see the guides in

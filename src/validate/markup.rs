@@ -1,0 +1,110 @@
+//! What the author wrote that the page cannot show as meant: `:::` callouts
+//! shown as written, `{{ … }}` that is no template the site knows, images
+//! without alt text.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::diag::{Code, Finding, did_you_mean};
+use crate::render::facts::{CalloutProblem, LinkKind, MarkupFault};
+use crate::render::markdown::FORM_MARKER;
+
+use super::GuideCtx;
+
+/// A `{{ … }}` on one line, as Tera and Zola shortcodes are written.
+static SHORTCODE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\{\{[^{}\n]*\}\}").expect("valid regex"));
+
+/// The one template a body may name, without its braces.
+const FORM_CALL: &str = "onboard_form()";
+
+pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
+    let facts = ctx.facts;
+    let mut findings: Vec<Finding> = facts
+        .markup
+        .iter()
+        .map(|markup| {
+            let (code, message) = match &markup.fault {
+                MarkupFault::Callout(problem) => (Code::MarkdownCallout, callout(problem)),
+            };
+            Finding::new(code, markup.span.clone(), message)
+        })
+        .collect();
+    findings.extend(shortcodes(ctx));
+    for image in facts.links.iter().filter(|l| l.kind == LinkKind::Image) {
+        if image.text.trim().is_empty() {
+            findings.push(Finding::new(
+                Code::ImageAlt,
+                image.span.clone(),
+                format!(
+                    "image `{}` has no alt text: say what it shows (`![The Members page](…)`), \
+                     for readers who cannot see it",
+                    image.dest
+                ),
+            ));
+        }
+    }
+    findings
+}
+
+fn callout(problem: &CalloutProblem) -> String {
+    match problem {
+        CalloutProblem::UnknownKind(kind) => format!(
+            "`:::{kind}` is not a callout kind, so it shows as written: use one of {}",
+            crate::render::callout_kinds()
+        ),
+        CalloutProblem::Unclosed(open) => format!(
+            "`{open}` is never closed, so it shows as written: end the callout with a line `:::`"
+        ),
+        CalloutProblem::ClosesNothing => format!(
+            "this `:::` closes no callout, so it shows as written: remove it, or open a callout \
+             before it (`:::note`; kinds: {})",
+            crate::render::callout_kinds()
+        ),
+    }
+}
+
+/// `{{ … }}` in running text: the form marker placed where it cannot be (in
+/// a list or a sentence), a second one, or a template the site has not.
+fn shortcodes(ctx: &GuideCtx) -> Vec<Finding> {
+    let text = &ctx.guide.text;
+    let mut findings = Vec::new();
+    if !ctx.guide.body().contains("{{") {
+        return findings;
+    }
+    for run in &ctx.facts.texts {
+        let run_text = run.text(text);
+        for m in SHORTCODE.find_iter(run_text) {
+            let span = match run.rewritten {
+                None => run.span.start + m.start()..run.span.start + m.end(),
+                Some(_) => run.span.clone(),
+            };
+            let written = m.as_str();
+            let call: String = written
+                .trim_matches(['{', '}'])
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            let message = if call == FORM_CALL && ctx.facts.form_placed {
+                format!(
+                    "a second `{FORM_MARKER}`: the form is placed once, where the first one \
+                     stands; remove this one"
+                )
+            } else if call == FORM_CALL {
+                format!(
+                    "`{FORM_MARKER}` places the form only on a line of its own, outside lists \
+                     and sentences; here it shows as text"
+                )
+            } else {
+                let hint = did_you_mean(&call, &[FORM_CALL]);
+                format!(
+                    "`{written}` is not a template this site knows, so it would show as text{hint} \
+                     (the only one is `{FORM_MARKER}`)"
+                )
+            };
+            findings.push(Finding::new(Code::TemplateUnknown, span, message));
+        }
+    }
+    findings
+}
