@@ -113,6 +113,9 @@ pub enum CalloutProblem {
     ClosesNothing,
 }
 
+/// The `:::` lines shown as written, by their range in the body as written.
+type Problems = Vec<(Range<usize>, CalloutProblem)>;
+
 /// A guide body ready for the parser.
 #[derive(Debug, Default)]
 pub struct Prepared<'a> {
@@ -123,8 +126,7 @@ pub struct Prepared<'a> {
     added: Vec<usize>,
     /// Each fence line, by its range in `text`, ascending.
     fences: Vec<(Range<usize>, Fence)>,
-    /// The `:::` lines shown as written, by their range in the body as written.
-    pub problems: Vec<(Range<usize>, CalloutProblem)>,
+    pub problems: Problems,
 }
 
 impl<'a> Prepared<'a> {
@@ -266,7 +268,7 @@ fn is_bare(line: &str) -> bool {
 /// Which fence lines become callouts (by index into `lines`) and which are
 /// shown as written. An open line is closed by the next close line with at
 /// least as many colons, innermost first, as Docusaurus does.
-fn pair(lines: &[FenceLine]) -> (Vec<(usize, Fence)>, Vec<(Range<usize>, CalloutProblem)>) {
+fn pair(lines: &[FenceLine]) -> (Vec<(usize, Fence)>, Problems) {
     let mut open: Vec<usize> = Vec::new();
     let mut closed_by: Vec<Option<usize>> = vec![None; lines.len()];
     let mut problems = Vec::new();

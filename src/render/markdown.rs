@@ -760,17 +760,16 @@ impl<'a> Walker<'a> {
                 let title = title.clone();
                 self.open_callout(*kind, title.as_deref(), true);
             }
-            Some(Fence::Close) => {
+            Some(Fence::Close)
                 if self
                     .callouts
                     .last()
-                    .is_some_and(|open| open.docusaurus && open.depth == self.depth)
-                {
-                    self.callouts.pop();
-                    self.push(Event::Html(CowStr::from(callout::CLOSE_HTML)));
-                }
+                    .is_some_and(|open| open.docusaurus && open.depth == self.depth) =>
+            {
+                self.callouts.pop();
+                self.push(Event::Html(CowStr::from(callout::CLOSE_HTML)));
             }
-            None => {}
+            Some(Fence::Close) | None => {}
         }
     }
 
