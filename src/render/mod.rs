@@ -6,7 +6,7 @@ pub mod markdown;
 mod slug;
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
@@ -35,6 +35,8 @@ pub struct SiteLinks<'a> {
     pub base_url: &'a str,
     /// File stem (`meta` for `content/meta.md`) → source id.
     pub guides: HashMap<&'a str, &'a str>,
+    /// Every source id, which root-relative links (`/meta/`) name.
+    pub sources: HashSet<&'a str>,
     /// Asset paths relative to `content/`.
     pub assets: &'a BTreeSet<String>,
 }
@@ -42,8 +44,11 @@ pub struct SiteLinks<'a> {
 /// Where a relative destination points within the site.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target<'a> {
-    /// Not a site-relative link: external, `mailto:`, root-absolute, or in-page.
+    /// Not a site-relative link: external, `mailto:`, protocol-relative, or in-page.
     Elsewhere,
+    /// A file the build writes besides the guides (`/`, `/manifest.json`,
+    /// `/embed/meta.html`), by its path in `dist/` (decoded).
+    Output(String),
     /// A guide, by source id, with an optional fragment.
     Guide {
         source: &'a str,
@@ -74,24 +79,30 @@ impl<'a> SiteLinks<'a> {
         guides: impl IntoIterator<Item = &'a Guide>,
         assets: &'a BTreeSet<String>,
     ) -> Self {
+        let guides: HashMap<&str, &str> = guides
+            .into_iter()
+            .map(|g| (g.stem.as_str(), g.source()))
+            .collect();
         SiteLinks {
             base_url,
-            guides: guides
-                .into_iter()
-                .map(|g| (g.stem.as_str(), g.source()))
-                .collect(),
+            sources: guides.values().copied().collect(),
+            guides,
             assets,
         }
     }
 
     /// Classifies a destination as written in a guide.
     pub fn target(&self, dest: &str) -> Target<'a> {
-        let Some((path, fragment)) = site_relative(dest) else {
+        let Some(relative) = site_relative(dest) else {
             return Target::Elsewhere;
         };
-        let Some(path) = percent_decode(path) else {
+        let fragment = relative.fragment;
+        let Some(path) = percent_decode(relative.path) else {
             return Target::Undecodable;
         };
+        if relative.rooted {
+            return self.rooted_target(path, fragment);
+        }
         if let Some(stem) = path.strip_suffix(".md") {
             return match self.guides.get(stem) {
                 Some(source) => Target::Guide {
@@ -108,6 +119,35 @@ impl<'a> SiteLinks<'a> {
         }
     }
 
+    /// What a root-relative path names: the site as built (`/meta/`,
+    /// `/meta/index.html`, `/embed/meta.html`, `/manifest.json`), or an asset
+    /// published at the same path as under `content/`.
+    fn rooted_target(&self, path: Cow<'_, str>, fragment: Option<&str>) -> Target<'a> {
+        let guide_page = path
+            .strip_suffix("/index.html")
+            .or_else(|| path.strip_suffix('/'))
+            .unwrap_or(&path);
+        if let Some(&source) = self.sources.get(guide_page) {
+            return Target::Guide {
+                source,
+                fragment: fragment.map(str::to_string),
+            };
+        }
+        if self.assets.contains(path.as_ref()) {
+            return Target::Asset(path.into_owned());
+        }
+        let embed = path
+            .strip_prefix("embed/")
+            .and_then(|file| file.strip_suffix(".html"))
+            .is_some_and(|source| self.sources.contains(source));
+        let site_file = SITE_FILES.contains(&path.as_ref()) || path.starts_with("static/");
+        if embed || site_file {
+            Target::Output(path.into_owned())
+        } else {
+            Target::Missing
+        }
+    }
+
     /// The URL to write for a site-relative destination, or `None` to keep it.
     pub fn resolve(&self, dest: &str) -> Option<String> {
         match self.target(dest) {
@@ -115,21 +155,45 @@ impl<'a> SiteLinks<'a> {
                 Some(f) => format!("{}{source}/#{f}", self.base_url),
                 None => format!("{}{source}/", self.base_url),
             }),
-            Target::Asset(path) => Some(format!(
+            Target::Asset(path) | Target::Output(path) => Some(format!(
                 "{}{}",
                 self.base_url,
                 utf8_percent_encode(&path, URL_PATH)
-            )),
+            ))
+            .map(|url| match site_relative(dest).and_then(|r| r.fragment) {
+                Some(fragment) => format!("{url}#{fragment}"),
+                None => url,
+            }),
             Target::Elsewhere | Target::Missing | Target::Undecodable => None,
         }
     }
 }
 
-/// The path (query dropped, still percent-encoded) and fragment of a
-/// site-relative destination (`meta.md#x`, `./tiktok/shot%201.png?v=2`);
-/// `None` for external, root-absolute or in-page ones.
-fn site_relative(dest: &str) -> Option<(&str, Option<&str>)> {
-    if dest.is_empty() || dest.starts_with('#') || dest.starts_with('/') || has_scheme(dest) {
+/// The files a build writes at the site's root, which root-relative links
+/// may name besides guides, embeds, assets and `static/`.
+const SITE_FILES: &[&str] = &[
+    "",
+    "index.html",
+    "manifest.json",
+    "manifest.schema.json",
+    "sitemap.xml",
+    "404.html",
+];
+
+/// A destination within the site, split.
+struct Relative<'d> {
+    /// Query dropped, still percent-encoded, without a leading `./` or `/`.
+    path: &'d str,
+    fragment: Option<&'d str>,
+    /// Written from the site's root (`/tiktok/`), not from `content/`.
+    rooted: bool,
+}
+
+/// A site-relative destination (`meta.md#x`, `./tiktok/shot%201.png?v=2`,
+/// `/tiktok/#step-1`) split; `None` for external, protocol-relative
+/// (`//host/`) or in-page ones.
+fn site_relative(dest: &str) -> Option<Relative<'_>> {
+    if dest.is_empty() || dest.starts_with('#') || dest.starts_with("//") || has_scheme(dest) {
         return None;
     }
     let (path, fragment) = match dest.split_once('#') {
@@ -137,7 +201,18 @@ fn site_relative(dest: &str) -> Option<(&str, Option<&str>)> {
         None => (dest, None),
     };
     let path = path.split_once('?').map_or(path, |(path, _query)| path);
-    Some((path.trim_start_matches("./"), fragment))
+    Some(match path.strip_prefix('/') {
+        Some(path) => Relative {
+            path,
+            fragment,
+            rooted: true,
+        },
+        None => Relative {
+            path: path.trim_start_matches("./"),
+            fragment,
+            rooted: false,
+        },
+    })
 }
 
 /// `path` percent-decoded, as a browser or web server would; `None` when a
@@ -157,8 +232,7 @@ fn percent_decode(path: &str) -> Option<Cow<'_, str>> {
 /// (`my guide.md` for `./my%20guide.md#x`, `tiktok/shot.png`), whether or
 /// not it exists: what a guide depends on.
 pub fn content_path(dest: &str) -> Option<String> {
-    let (path, _) = site_relative(dest)?;
-    percent_decode(path).map(Cow::into_owned)
+    percent_decode(site_relative(dest)?.path).map(Cow::into_owned)
 }
 
 /// Whether `dest` is a URL on the web (`http://`, `https://`, any case):

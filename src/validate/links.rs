@@ -52,12 +52,18 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
         }
         // Fragments into other guides are `cross_guide_anchors`, once all are known.
         let broken = match ctx.site.links.target(dest) {
+            Target::Missing if dest.starts_with('/') => format!(
+                "{what} `{dest}` names no page or file of this site (a path from the site's \
+                 root: `/<source>/` for a guide, `/<dir>/<file>` for a file under content/)"
+            ),
             Target::Missing => format!("{what} `{dest}` names no guide or file under content/"),
             Target::Undecodable => format!(
                 "{what} `{dest}` does not percent-decode to a UTF-8 path: \
                  write a `%` in a file name as `%25`"
             ),
-            Target::Elsewhere | Target::Guide { .. } | Target::Asset(_) => continue,
+            Target::Elsewhere | Target::Guide { .. } | Target::Asset(_) | Target::Output(_) => {
+                continue;
+            }
         };
         findings.push(Finding::new(Code::LinkBroken, link.span.clone(), broken));
     }
@@ -268,6 +274,48 @@ mod tests {
             found[2].message.contains("percent-decode"),
             "{}",
             found[2].message
+        );
+    }
+
+    #[test]
+    fn root_relative_links_name_a_page_or_file_of_the_built_site() {
+        let mut site = Site::default();
+        site.others.push(guide(
+            "tiktok-ads",
+            &FRONT.replace("source: meta", "source: tiktok"),
+        ));
+        site.assets.insert("meta/shot.png".into());
+        let links = [
+            ("a", "/tiktok/"),
+            ("b", "/tiktok/#anything"),
+            ("c", "/tiktok/index.html"),
+            ("d", "/tiktok"),
+            ("e", "/"),
+            ("f", "/manifest.json"),
+            ("g", "/embed/tiktok.html"),
+            ("h", "/meta/shot.png"),
+            ("i", "//cdn.example.com/x.js"),
+            ("j", "/tiktok-ads/"),
+            ("k", "/embed/snapchat.html"),
+            ("l", "/meta/missing.png"),
+        ];
+        let guide = body_of(&links);
+        let found = site.run(check, &guide, &facts(&guide, &links));
+        let at: Vec<&str> = found.iter().map(|f| &guide.text[f.span.clone()]).collect();
+        // A guide's page is named by its source, not its file name.
+        assert_eq!(
+            at,
+            [
+                "[j](/tiktok-ads/)",
+                "[k](/embed/snapchat.html)",
+                "[l](/meta/missing.png)"
+            ]
+        );
+        assert_eq!(codes(&found), [Code::LinkBroken; 3]);
+        assert!(
+            found[0].message.contains("site's root"),
+            "{}",
+            found[0].message
         );
     }
 
