@@ -226,7 +226,10 @@ fn fence_lines(body: &str) -> Vec<FenceLine<'_>> {
             continue;
         }
         let rest = &text[colons..];
-        let kind_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+        let kind_len = rest
+            .bytes()
+            .take_while(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            .count();
         let (kind, after) = rest.split_at(kind_len);
         let title = if let Some(bracketed) = after.strip_prefix('[') {
             match bracketed.strip_suffix(']') {
