@@ -147,11 +147,7 @@ fn docusaurus_admonitions_hold_lists_code_and_checked_links_but_no_steps() {
         &embed,
         "<p class=\"guidesite-callout-title\">Tip</p>\n<p>Short one.</p>\n</aside>",
     );
-    in_both(
-        &page,
-        &embed,
-        ">:::note inside code stays code\n</code>",
-    );
+    in_both(&page, &embed, ">:::note inside code stays code\n</code>");
     in_both(&page, &embed, "<a href=\"/owner/\">the owner</a>");
     assert_eq!(page.matches("<aside").count(), 3, "{page}");
     assert_eq!(page.matches("</aside>").count(), 3, "{page}");
@@ -361,7 +357,7 @@ fn footnotes_and_task_lists_render() {
     in_both(
         &page,
         &embed,
-        "<span class=\"guidesite-task-box\" role=\"img\" aria-label=\"done\">☑</span> Access granted",
+        "<li class=\"guidesite-task\"><span class=\"guidesite-task-box\" role=\"img\" aria-label=\"done\">☑</span> Access granted",
     );
     in_both(
         &page,

@@ -186,6 +186,8 @@ struct Plan {
     form_marker: Option<usize>,
     /// The event where a first `# Title` that repeats the page's title starts.
     title_heading: Option<usize>,
+    /// The events where list items that start with `[ ]` or `[x]` start.
+    task_items: HashSet<usize>,
 }
 
 /// The plan of `body` and its events to walk.
@@ -208,6 +210,9 @@ fn look_ahead<'e>(
 ) -> Plan {
     let mut wanted = Vec::new();
     let mut title_heading = None;
+    let mut task_items = HashSet::new();
+    // The item just started, while only its paragraph's start follows it.
+    let mut item_start = None;
     let mut headings_seen = 0;
     // (where it started, its level, its explicit id, its text)
     let mut heading: Option<(usize, HeadingLevel, Option<String>, String)> = None;
@@ -225,6 +230,15 @@ fn look_ahead<'e>(
             }
             (Event::End(TagEnd::Paragraph), Some((start, true))) if at == start + 2 => {
                 form_marker = form_marker.or(Some(start));
+                None
+            }
+            _ => None,
+        };
+        item_start = match (event, item_start) {
+            (Event::Start(Tag::Item), _) => Some(at),
+            (Event::Start(Tag::Paragraph), Some(item)) => Some(item),
+            (Event::TaskListMarker(_), Some(item)) => {
+                task_items.insert(item);
                 None
             }
             _ => None,
@@ -264,6 +278,7 @@ fn look_ahead<'e>(
         wanted_ids: wanted,
         form_marker,
         title_heading,
+        task_items,
     }
 }
 
@@ -391,6 +406,7 @@ struct Walker<'a> {
     form_marker: Option<usize>,
     /// The event index where a heading repeating the page title starts.
     title_heading: Option<usize>,
+    task_items: HashSet<usize>,
     /// Source events still to drop (the rest of the form marker's paragraph).
     skip: usize,
     /// Drop source events up to and including this end (a fence line's
@@ -402,8 +418,8 @@ struct Walker<'a> {
     table: Option<OpenTable>,
     /// Footnote labels, numbered in the order first met.
     footnotes: HashMap<String, usize>,
-    /// How many footnote definitions are open (their lists are no steps).
-    footnotes_open: usize,
+    /// The ids of the footnote definitions open (their lists are no steps).
+    footnotes_open: Vec<String>,
     /// Output events not yet handed to the writer.
     out: VecDeque<Event<'a>>,
     /// False when only the facts are wanted: no output is queued.
@@ -462,13 +478,14 @@ impl<'a> Walker<'a> {
             heading_ids: heading_ids.into_iter(),
             form_marker: plan.form_marker,
             title_heading: plan.title_heading,
+            task_items: plan.task_items,
             skip: 0,
             skip_until: None,
             callouts: Vec::new(),
             depth: 0,
             table: None,
             footnotes: HashMap::new(),
-            footnotes_open: 0,
+            footnotes_open: Vec::new(),
             out: VecDeque::new(),
             keep_output: true,
             emitted: 0,
@@ -577,7 +594,7 @@ impl<'a> Walker<'a> {
                 "<span class=\"guidesite-task-box\" role=\"img\" aria-label=\"not done\">☐</span> "
             }))),
             Event::FootnoteReference(label) => self.footnote_reference(&label),
-            Event::Start(tag) => self.start(tag, range),
+            Event::Start(tag) => self.start(at, tag, range),
             Event::End(end) => self.end(end),
             Event::Text(text) => self.text(text, range),
             Event::Code(code) => self.code(code, range),
@@ -591,13 +608,13 @@ impl<'a> Walker<'a> {
     }
 
     /// A start tag: the ones that state facts are looked at, the rest pass.
-    fn start(&mut self, tag: Tag<'a>, range: Range<usize>) {
+    fn start(&mut self, at: usize, tag: Tag<'a>, range: Range<usize>) {
         match tag {
             Tag::Heading { level, .. } => self.start_heading(level, range),
             Tag::List(start) => self.start_list(start),
             Tag::Item => {
                 self.depth += 1;
-                self.start_item(range)
+                self.start_item(at, range)
             }
             Tag::BlockQuote(kind) => {
                 self.depth += 1;
@@ -662,8 +679,11 @@ impl<'a> Walker<'a> {
             }
             TagEnd::FootnoteDefinition => {
                 self.end_container();
-                self.footnotes_open = self.footnotes_open.saturating_sub(1);
-                self.push(Event::Html(CowStr::from("</div>\n")));
+                let id = self.footnotes_open.pop().unwrap_or_default();
+                // Back to where the note is referred to, as GitHub does.
+                self.push(Event::Html(CowStr::from(format!(
+                    "<a href=\"#fnref-{id}\" class=\"guidesite-fnback\" aria-label=\"Back to the text\">↩</a>\n</div>\n"
+                ))));
             }
             TagEnd::TableHead => {
                 if let Some(table) = self.table.as_mut() {
@@ -722,7 +742,7 @@ impl<'a> Walker<'a> {
     /// callout or footnote is an aside's.
     fn start_list(&mut self, start: Option<u64>) {
         let top_level =
-            self.lists.is_empty() && self.callouts.is_empty() && self.footnotes_open == 0;
+            self.lists.is_empty() && self.callouts.is_empty() && self.footnotes_open.is_empty();
         let step_list = (start.is_some() && top_level).then(|| {
             self.facts.step_lists += 1;
             self.facts.step_lists - 1
@@ -814,8 +834,8 @@ impl<'a> Walker<'a> {
     fn start_footnote(&mut self, label: &str) {
         let number = self.footnote_number(label);
         let id = slugify(label);
-        self.footnotes_open += 1;
         self.facts.anchors.push(format!("fn-{id}"));
+        self.footnotes_open.push(id.clone());
         self.push(Event::Html(CowStr::from(format!(
             "<div class=\"guidesite-footnote\" id=\"fn-{id}\">\n<sup>{number}</sup>\n"
         ))));
@@ -980,13 +1000,23 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn start_item(&mut self, range: Range<usize>) {
+    fn start_item(&mut self, at: usize, range: Range<usize>) {
         let step_list = match self.lists.as_slice() {
             [only] => only.step_list,
             _ => None,
         };
+        let class = if self.task_items.contains(&at) {
+            " class=\"guidesite-task\""
+        } else {
+            ""
+        };
         let Some(list) = step_list else {
-            self.push(Event::Start(Tag::Item));
+            let li = if class.is_empty() {
+                Event::Start(Tag::Item)
+            } else {
+                Event::Html(CowStr::from(format!("<li{class}>")))
+            };
+            self.push(li);
             return;
         };
         let frame = self.lists.last_mut().expect("one list is open");
@@ -1002,7 +1032,9 @@ impl<'a> Walker<'a> {
             Some(heading) => self.ids.unique(&format!("{}-step-{number}", heading.id)),
             None => self.ids.unique(&format!("step-{number}")),
         };
-        self.push(Event::Html(CowStr::from(format!("<li id=\"{id}\">"))));
+        self.push(Event::Html(CowStr::from(format!(
+            "<li id=\"{id}\"{class}>"
+        ))));
         self.facts.anchors.push(id);
         self.step = Some(Step {
             section: self.section,
