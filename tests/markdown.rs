@@ -367,3 +367,130 @@ fn footnotes_and_task_lists_render() {
     in_neither(&page, &embed, "[^why]");
     in_neither(&page, &embed, "[x]");
 }
+
+#[test]
+fn details_written_the_commonmark_way_render_their_markdown() {
+    let site = site_with(
+        "<details>\n<summary>Why do we need this?</summary>\n\n\
+         We need **Analyst** to read [reports](https://ads.example.com/reports).\n\n\
+         | Role | Reads |\n|---|:---:|\n| Analyst | yes |\n\n</details>\n",
+    );
+    assert_eq!(diagnostics(&site), []);
+    let (page, embed) = built(&site, &[]);
+    in_both(
+        &page,
+        &embed,
+        "<details>\n<summary>Why do we need this?</summary>",
+    );
+    in_both(
+        &page,
+        &embed,
+        "We need <strong>Analyst</strong> to read <a href=\"https://ads.example.com/reports\">reports</a>.",
+    );
+    in_both(
+        &page,
+        &embed,
+        "<td class=\"guidesite-align-center\">yes</td>",
+    );
+    in_both(&page, &embed, "</details>");
+}
+
+#[test]
+fn markdown_left_as_text_in_an_html_block_is_said_with_the_fix() {
+    let site = site_with(
+        "<details>\n<summary>Why?</summary>\nWe need **Analyst** to read [reports](https://x.example.com/).\n\
+         - one\n</details>\n\n<div>\n\nThis *is* fine.\n\n</div>\n",
+    );
+    let text = text_of(&site);
+    let found = of_code(&site, "markdown/in-html");
+    // One per block, at the first line that shows as plain text.
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, line_of(&text, "We need **Analyst**") as u64);
+    assert!(found[0].1.contains("blank line"), "{}", found[0].1);
+    assert!(found[0].1.contains("<details>"), "{}", found[0].1);
+}
+
+#[test]
+fn links_and_images_in_raw_html_are_checked_like_markdown_ones() {
+    let body = "<p>Write to <a href=\"mailto:ops@example.com\">data@example.com</a>.</p>\n\n\
+                <p><a href=\"missing.md\">gone</a> <a href=\"#\">here</a> <a href=\"http://ads.example.com/\">plain</a></p>\n\n\
+                <img src=\"meta/members.png\">\n\n<img src=\"meta/absent.png\" alt=\"Absent\">\n\n\
+                Inline <a href=\"tiktok.md#grant-access\">TikTok</a> link.\n";
+    let site = site_with(body);
+    site.guide("tiktok", STEPS);
+    site.file("content/meta/members.png", b"\x89PNG\r\n\x1a\n");
+    let text = text_of(&site);
+    let mut found: Vec<(String, u64)> = diagnostics(&site)
+        .into_iter()
+        .map(|(code, line, _)| (code, line))
+        .collect();
+    found.sort();
+    let line = |needle: &str| line_of(&text, needle) as u64;
+    let mut want = vec![
+        ("email/mismatch".to_string(), line("Write to")),
+        ("link/broken".to_string(), line("missing.md")),
+        ("link/placeholder".to_string(), line("missing.md")),
+        ("link/insecure".to_string(), line("missing.md")),
+        ("image/alt".to_string(), line("meta/members.png")),
+        ("link/broken".to_string(), line("meta/absent.png")),
+    ];
+    want.sort();
+    assert_eq!(found, want);
+    // Once fixed, the relative link is published resolved.
+    let fixed = body
+        .replace("data@example.com</a>", "ops@example.com</a>")
+        .replace("<a href=\"missing.md\">gone</a> <a href=\"#\">here</a> <a href=\"http://ads.example.com/\">plain</a>", "x")
+        .replace("<img src=\"meta/members.png\">", "<img src=\"meta/members.png\" alt=\"Members\">")
+        .replace("meta/absent.png", "meta/members.png");
+    site.guide("meta", &format!("{STEPS}\n{fixed}\n"));
+    assert_eq!(diagnostics(&site), []);
+    let (page, embed) = built(&site, &[]);
+    in_both(
+        &page,
+        &embed,
+        "<a href=\"/tiktok/#grant-access\">TikTok</a>",
+    );
+    in_both(
+        &page,
+        &embed,
+        "<img src=\"/meta/members.png\" alt=\"Members\">",
+    );
+}
+
+#[test]
+fn what_the_sanitiser_drops_is_said_and_wrapped_markdown_still_renders() {
+    let site = site_with(
+        "<script>alert(1)</script>\n\n\
+         <iframe src=\"https://ads.example.com/embed\"></iframe>\n\n\
+         <div onclick=\"steal()\" style=\"color: red\">Careful.</div>\n\n\
+         <HideInUI>\n\nOnly **admins** see this.\n\n</HideInUI>\n",
+    );
+    let text = text_of(&site);
+    let found = of_code(&site, "html/dropped");
+    let lines: Vec<u64> = found.iter().map(|(l, _)| *l).collect();
+    let script = line_of(&text, "<script>") as u64;
+    let iframe = line_of(&text, "<iframe") as u64;
+    let div = line_of(&text, "onclick") as u64;
+    let hide = line_of(&text, "<HideInUI>") as u64;
+    assert_eq!(lines, [script, iframe, div, div, hide], "{found:?}");
+    let said = |at: usize, word: &str| {
+        assert!(found[at].1.contains(word), "{word}: {}", found[at].1);
+    };
+    said(0, "script");
+    said(1, "iframe");
+    said(2, "onclick");
+    said(3, "style");
+    said(4, "HideInUI");
+    let (page, embed) = built(&site, &[]);
+    in_both(&page, &embed, "Only <strong>admins</strong> see this.");
+    in_both(&page, &embed, "Careful.");
+    for gone in [
+        "alert(1)",
+        "<iframe",
+        "onclick",
+        "style=\"color",
+        "HideInUI",
+    ] {
+        in_neither(&page, &embed, gone);
+    }
+}
