@@ -1,5 +1,6 @@
 //! Markdown → safe HTML plus facts. Pure: no I/O, no diagnostics.
 
+pub mod autolink;
 pub mod facts;
 pub mod markdown;
 mod slug;
