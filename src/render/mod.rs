@@ -1,5 +1,6 @@
 //! Markdown → safe HTML plus facts. Pure: no I/O, no diagnostics.
 
+mod autolink;
 mod callout;
 pub mod facts;
 pub mod markdown;
