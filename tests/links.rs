@@ -557,3 +557,25 @@ fn redirects_between_non_public_addresses_are_followed() {
     assert_eq!(run.code, 0, "{:?}", run.diagnostics);
     assert_eq!(server.counters.hits("/ok"), 2);
 }
+
+#[test]
+fn bare_urls_and_links_in_raw_html_are_requested_like_markdown_ones() {
+    let server = Server::start();
+    let dir = site("", &[]);
+    let guide = dir.path().join("content/meta.md");
+    let mut text = std::fs::read_to_string(&guide).unwrap();
+    text.push_str(&format!(
+        "Go to {} now.\n\n<p>Or <a href=\"{}\">here</a>.</p>\n",
+        server.url("/gone"),
+        server.url("/error")
+    ));
+    std::fs::write(&guide, text).unwrap();
+    let run = check(&dir, &["--no-cache"]);
+    assert_eq!(run.code, 1, "{:?}", run.diagnostics);
+    for path in ["/gone", "/error"] {
+        assert!(server.counters.hits(path) >= 1, "{path} was not requested");
+        let found = about(&run, &server.url(path));
+        assert_eq!(found.len(), 1, "{path}: {:?}", run.diagnostics);
+        assert_eq!(found[0].0, "link/unreachable", "{path}");
+    }
+}

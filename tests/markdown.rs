@@ -494,3 +494,38 @@ fn what_the_sanitiser_drops_is_said_and_wrapped_markdown_still_renders() {
         in_neither(&page, &embed, gone);
     }
 }
+
+#[test]
+fn bare_urls_become_links_and_are_checked() {
+    let site = site_with(
+        "Open https://ads.example.com/members. Or www.example.com/help, \
+         or http://old.example.com/x and see [https://linked.example.com](https://linked.example.com/).\n\n\
+         `https://in.code.example.com/`\n",
+    );
+    let text = text_of(&site);
+    let found: Vec<(String, u64, String)> = diagnostics(&site);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].0.as_str(), found[0].1),
+        ("link/insecure", line_of(&text, "http://old") as u64)
+    );
+    let (page, embed) = built(&site, &[]);
+    in_both(
+        &page,
+        &embed,
+        "Open <a href=\"https://ads.example.com/members\">https://ads.example.com/members</a>. \
+         Or <a href=\"https://www.example.com/help\">www.example.com/help</a>,",
+    );
+    in_both(
+        &page,
+        &embed,
+        "<a href=\"https://linked.example.com/\">https://linked.example.com</a>",
+    );
+    in_both(&page, &embed, "<code>https://in.code.example.com/</code>");
+    // The manifest's links hold them, for the portal and for `check`.
+    let manifest = site.read("dist/manifest.json");
+    assert!(
+        manifest.contains("\"https://ads.example.com/members\""),
+        "{manifest}"
+    );
+}

@@ -19,7 +19,7 @@ use std::ops::Range;
 pub struct Autolink {
     /// Where the URL is written, in bytes of the text searched.
     pub range: Range<usize>,
-    /// Where it leads: the text as written, with `http://` put before `www.`.
+    /// Where it leads: the text as written, with `https://` put before `www.`.
     /// Not percent-encoded; the HTML writer does that.
     pub url: String,
 }
@@ -48,7 +48,10 @@ const STARTS: [Start; 3] = [
     Start {
         written: "www.",
         in_domain: true,
-        href_prefix: "http://",
+        // GFM says `http://`; a help page today links `https://` (the
+        // author did not ask for a plain-text connection, and `check`
+        // reports a site that has no https).
+        href_prefix: "https://",
     },
     Start {
         written: "http://",
@@ -358,11 +361,11 @@ mod tests {
     fn spec_www_links_get_http() {
         assert_eq!(
             links("www.commonmark.org"),
-            one("www.commonmark.org", "http://www.commonmark.org")
+            one("www.commonmark.org", "https://www.commonmark.org")
         );
         assert_eq!(
             links("Visit www.commonmark.org/help for more information."),
-            one("www.commonmark.org/help", "http://www.commonmark.org/help")
+            one("www.commonmark.org/help", "https://www.commonmark.org/help")
         );
     }
 
@@ -370,17 +373,17 @@ mod tests {
     fn spec_trailing_punctuation_is_not_part_of_the_link() {
         assert_eq!(
             links("Visit www.commonmark.org."),
-            one("www.commonmark.org", "http://www.commonmark.org")
+            one("www.commonmark.org", "https://www.commonmark.org")
         );
         assert_eq!(
             links("Visit www.commonmark.org/a.b."),
-            one("www.commonmark.org/a.b", "http://www.commonmark.org/a.b")
+            one("www.commonmark.org/a.b", "https://www.commonmark.org/a.b")
         );
         assert_eq!(
             links("Visit www.commonmark.org/~jm/foo/bar.pdf."),
             one(
                 "www.commonmark.org/~jm/foo/bar.pdf",
-                "http://www.commonmark.org/~jm/foo/bar.pdf"
+                "https://www.commonmark.org/~jm/foo/bar.pdf"
             )
         );
         for text in [
@@ -393,13 +396,13 @@ mod tests {
             "www.a.com~",
             "www.a.com?!.,:*_~",
         ] {
-            assert_eq!(links(text), one("www.a.com", "http://www.a.com"), "{text}");
+            assert_eq!(links(text), one("www.a.com", "https://www.a.com"), "{text}");
         }
     }
 
     #[test]
     fn spec_unbalanced_closing_parentheses_are_left_out() {
-        let url = "http://www.google.com/search?q=Markup+(business)";
+        let url = "https://www.google.com/search?q=Markup+(business)";
         let written = "www.google.com/search?q=Markup+(business)";
         assert_eq!(
             links("www.google.com/search?q=Markup+(business)"),
@@ -422,7 +425,7 @@ mod tests {
             links("www.google.com/search?q=(business))+ok"),
             one(
                 "www.google.com/search?q=(business))+ok",
-                "http://www.google.com/search?q=(business))+ok"
+                "https://www.google.com/search?q=(business))+ok"
             )
         );
         assert_eq!(
@@ -440,24 +443,24 @@ mod tests {
             links("www.google.com/search?q=commonmark&hl=en"),
             one(
                 "www.google.com/search?q=commonmark&hl=en",
-                "http://www.google.com/search?q=commonmark&hl=en"
+                "https://www.google.com/search?q=commonmark&hl=en"
             )
         );
         assert_eq!(
             links("www.google.com/search?q=commonmark&hl;"),
             one(
                 "www.google.com/search?q=commonmark",
-                "http://www.google.com/search?q=commonmark"
+                "https://www.google.com/search?q=commonmark"
             )
         );
         // Not entity-like: the spec keeps the `;` (cmark-gfm drops it).
         assert_eq!(
             links("www.a.com/x;"),
-            one("www.a.com/x;", "http://www.a.com/x;")
+            one("www.a.com/x;", "https://www.a.com/x;")
         );
         assert_eq!(
             links("www.a.com/x&#39;"),
-            one("www.a.com/x&#39;", "http://www.a.com/x&#39;")
+            one("www.a.com/x&#39;", "https://www.a.com/x&#39;")
         );
     }
 
@@ -465,7 +468,7 @@ mod tests {
     fn spec_less_than_ends_a_link() {
         assert_eq!(
             links("www.commonmark.org/he<lp"),
-            one("www.commonmark.org/he", "http://www.commonmark.org/he")
+            one("www.commonmark.org/he", "https://www.commonmark.org/he")
         );
     }
 
@@ -485,13 +488,16 @@ mod tests {
     fn the_rules_apply_until_none_does() {
         assert_eq!(
             links("(see www.a.com/x)."),
-            one("www.a.com/x", "http://www.a.com/x")
+            one("www.a.com/x", "https://www.a.com/x")
         );
         assert_eq!(
             links("www.a.com/x&amp;."),
-            one("www.a.com/x", "http://www.a.com/x")
+            one("www.a.com/x", "https://www.a.com/x")
         );
-        assert_eq!(links("**www.a.com**"), one("www.a.com", "http://www.a.com"));
+        assert_eq!(
+            links("**www.a.com**"),
+            one("www.a.com", "https://www.a.com")
+        );
         assert_eq!(
             links("_https://a.com/b_c_"),
             one("https://a.com/b_c", "https://a.com/b_c")
@@ -511,7 +517,7 @@ mod tests {
         ] {
             assert_eq!(
                 links(text),
-                one("www.a.com", "http://www.a.com"),
+                one("www.a.com", "https://www.a.com"),
                 "{text:?}"
             );
         }
@@ -546,7 +552,7 @@ mod tests {
         }
         assert_eq!(
             links("www.a_b.c.d"),
-            one("www.a_b.c.d", "http://www.a_b.c.d")
+            one("www.a_b.c.d", "https://www.a_b.c.d")
         );
         assert_eq!(
             links("https://my_host.example.com/x"),
@@ -555,14 +561,14 @@ mod tests {
                 "https://my_host.example.com/x"
             )
         );
-        assert_eq!(links("www.x"), one("www.x", "http://www.x"));
+        assert_eq!(links("www.x"), one("www.x", "https://www.x"));
         assert_eq!(
             links("https://a-b.c-d/"),
             one("https://a-b.c-d/", "https://a-b.c-d/")
         );
         assert_eq!(
             links("www.a.com... next"),
-            one("www.a.com", "http://www.a.com")
+            one("www.a.com", "https://www.a.com")
         );
     }
 
@@ -608,7 +614,7 @@ mod tests {
         );
         assert_eq!(
             links("Открой www.пример.рф/путь)"),
-            one("www.пример.рф/путь", "http://www.пример.рф/путь")
+            one("www.пример.рф/путь", "https://www.пример.рф/путь")
         );
         assert_eq!(
             links("👉 https://a.com/😀!"),
@@ -627,7 +633,7 @@ mod tests {
         let urls: Vec<&str> = found.iter().map(|link| link.url.as_str()).collect();
         assert_eq!(
             urls,
-            ["http://www.a.com", "https://b.org/x", "http://www.c.io"]
+            ["https://www.a.com", "https://b.org/x", "https://www.c.io"]
         );
     }
 

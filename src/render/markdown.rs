@@ -15,6 +15,7 @@ use pulldown_cmark::{
 };
 use regex::Regex;
 
+use super::autolink;
 use super::callout::{self, CalloutKind, Fence, Prepared};
 use super::facts::{
     ADDRESS, EmailContext, EmailMention, Facts, Heading, Link, LinkKind, Markup, MarkupFault, Step,
@@ -293,6 +294,12 @@ fn same_words(a: &str, b: &str) -> bool {
     };
     let a = words(a);
     !a.is_empty() && a == words(b)
+}
+
+/// False only when `text` holds no URL for [`autolink::find`]: most runs of
+/// text hold none, and skip the search.
+fn may_hold_url(text: &str) -> bool {
+    text.contains("://") || text.contains("www.")
 }
 
 /// `text` without control characters, or `None` when it holds none.
@@ -967,13 +974,61 @@ impl<'a> Walker<'a> {
 
     /// Text outside code blocks is running text; inside, an example.
     fn text(&mut self, text: CowStr<'a>, range: Range<usize>) {
-        let context = if self.in_code_block {
-            EmailContext::Code
+        if self.in_code_block {
+            self.note_text(&text, &range, EmailContext::Code);
+            self.push(Event::Text(text));
+            return;
+        }
+        // Bare URLs become links as on GitHub, except in a link's own text.
+        let autolinks: Vec<_> = if self.open_links.is_empty() && may_hold_url(&text) {
+            autolink::find(&text).collect()
         } else {
-            EmailContext::Text
+            Vec::new()
         };
-        self.note_text(&text, &range, context);
-        self.push(Event::Text(text));
+        if autolinks.is_empty() {
+            self.note_text(&text, &range, EmailContext::Text);
+            self.push(Event::Text(text));
+            return;
+        }
+        // Offsets inside the text are exact only when it is the source verbatim.
+        let verbatim = self.body.get(range.clone()) == Some(&*text);
+        let part = |within: Range<usize>| {
+            if verbatim {
+                range.start + within.start..range.start + within.end
+            } else {
+                range.clone()
+            }
+        };
+        let mut done = 0;
+        for link in autolinks {
+            self.plain_text(&text[done..link.range.start], part(done..link.range.start));
+            let span = part(link.range.clone());
+            self.open_links.push(OpenLink {
+                dest: link.url.clone(),
+                href: Some(link.url.clone()),
+                kind: LinkKind::Markdown,
+                span: self.file_span(&span),
+                text: String::new(),
+            });
+            self.push(Event::Start(Tag::Link {
+                link_type: LinkType::Autolink,
+                dest_url: CowStr::from(link.url),
+                title: CowStr::from(""),
+                id: CowStr::from(""),
+            }));
+            self.plain_text(&text[link.range.clone()], span);
+            self.end_link(TagEnd::Link);
+            done = link.range.end;
+        }
+        self.plain_text(&text[done..], part(done..text.len()));
+    }
+
+    /// A piece of running text, copied out of a larger run.
+    fn plain_text(&mut self, text: &str, range: Range<usize>) {
+        if !text.is_empty() {
+            self.note_text(text, &range, EmailContext::Text);
+            self.push(Event::Text(CowStr::from(text.to_string())));
+        }
     }
 
     fn code(&mut self, code: CowStr<'a>, range: Range<usize>) {
