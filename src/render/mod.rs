@@ -2,6 +2,7 @@
 
 pub mod facts;
 pub mod markdown;
+pub mod raw_html;
 mod slug;
 
 use std::borrow::Cow;
