@@ -3,6 +3,7 @@
 pub mod facts;
 pub mod markdown;
 pub mod raw_html;
+pub mod sanitise;
 mod slug;
 
 use std::borrow::Cow;
