@@ -588,15 +588,17 @@ fn numeric_char(value: u32) -> char {
     }
 }
 
-/// Markdown in one line of an HTML block's text (outside tags and comments),
-/// which CommonMark shows there as written: where it is and what it is
-/// (`"a list item"`, `"bold text"` …). Only what an author plainly meant as
-/// Markdown counts: a `*` between spaces, `a_b_c` and `1.5` do not.
-pub fn markdown_in_html(line: &str) -> Option<(Range<usize>, &'static str)> {
-    let content = line.trim_end();
+/// Markdown in text of an HTML block (outside tags and comments, within one
+/// line), which CommonMark shows there as written: where it is in `text` and
+/// what it is (`"a list item"`, `"bold text"` …). Block markers (`- `, `# `,
+/// `| … |`) count only when `text` starts its line (`starts_line`): after
+/// `<td>` on the same line, `- 5%` is no list. Only what an author plainly
+/// meant as Markdown counts: a `*` between spaces, `a_b_c` and `1.5` do not.
+pub fn markdown_in_html(text: &str, starts_line: bool) -> Option<(Range<usize>, &'static str)> {
+    let content = text.trim_end();
     let rest = content.trim_start_matches([' ', '\t']);
     let indent = content.len() - rest.len();
-    if let Some(what) = block_markdown(rest) {
+    if let Some(what) = block_markdown(rest).filter(|_| starts_line) {
         return Some((indent..content.len(), what));
     }
     [code_span(content), link(content), emphasis(content)]
@@ -961,7 +963,7 @@ mod tests {
         }
         let line =
             "[".repeat(50_000) + &"](".repeat(50_000) + &"`".repeat(1000) + &"*a ".repeat(50_000);
-        assert_eq!(markdown_in_html(&line), None);
+        assert_eq!(markdown_in_html(&line, true), None);
     }
 
     #[test]
@@ -1029,6 +1031,7 @@ mod tests {
             // Not Markdown, or not plainly.
             ("Budget: 5 * 3 = 15 per day", None),
             ("Use the ad_account_id field and my_var_name", None),
+            ("Set my_var_ = 3 and pixel_id_ too", None),
             ("Costs 1.5 USD, or 2.50 EUR", None),
             ("#hashtag and #1 priority", None),
             ("-5 degrees, --flag, -", None),
@@ -1047,7 +1050,7 @@ mod tests {
             ("", None),
         ];
         for (line, expected) in cases {
-            let found = markdown_in_html(line).map(|(range, what)| (&line[range], what));
+            let found = markdown_in_html(line, true).map(|(range, what)| (&line[range], what));
             assert_eq!(found, expected, "{line:?}");
         }
     }
@@ -1064,6 +1067,7 @@ mod tests {
         let clean = [
             "<table><tr><td>Ad account</td><td>act_1234_5678</td></tr></table>",
             "<p>Fees: 2.5% * monthly spend</p>",
+            "<table><tr><td>- 5%</td><td># of ads</td><td>|a|b|</td></tr></table>",
             "<span style=\"color: rgb(23,43,77);\">Business Manager &gt; Settings</span>",
             "<div class=\"admonition\">\n<p>Note: you need admin rights</p>\n</div>",
         ];
@@ -1074,8 +1078,9 @@ mod tests {
             for line in html.split_inclusive('\n') {
                 for token in scanner.scan(line, base) {
                     if let HtmlToken::Text { span } = token {
-                        let text = &html[span];
-                        count += usize::from(markdown_in_html(text).is_some());
+                        let starts_line = span.start == base;
+                        let found = markdown_in_html(&html[span], starts_line);
+                        count += usize::from(found.is_some());
                     }
                 }
                 base += line.len();
@@ -1299,7 +1304,7 @@ mod proptests {
 
         #[test]
         fn markdown_in_html_never_panics_and_points_into_the_line(line in html()) {
-            if let Some((range, _)) = markdown_in_html(&line) {
+            if let Some((range, _)) = markdown_in_html(&line, true) {
                 prop_assert!(line.get(range).is_some_and(|found| !found.is_empty()));
             }
         }
