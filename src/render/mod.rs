@@ -4,6 +4,8 @@ mod autolink;
 mod callout;
 pub mod facts;
 pub mod markdown;
+mod raw_html;
+mod sanitise;
 mod slug;
 
 use std::borrow::Cow;
