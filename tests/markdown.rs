@@ -480,7 +480,7 @@ fn what_the_sanitiser_drops_is_said_and_wrapped_markdown_still_renders() {
     said(1, "iframe");
     said(2, "onclick");
     said(3, "style");
-    said(4, "HideInUI");
+    said(4, "<hideinui>");
     let (page, embed) = built(&site, &[]);
     in_both(&page, &embed, "Only <strong>admins</strong> see this.");
     in_both(&page, &embed, "Careful.");

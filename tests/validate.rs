@@ -954,11 +954,10 @@ fn html_link_placeholder_and_broken() {
     let text = with_body("Read the <a href=\"#\">Guide</a> first.");
     assert_only_error(&text, "link/placeholder", "href=");
 
-    let text = with_body("<div class=\"note\">\n<a href=\"missing.md\">Other guide</a>\n</div>");
+    let text = with_body("<div>\n<a href=\"missing.md\">Other guide</a>\n</div>");
     assert_only_error(&text, "link/broken", "href=");
 
-    let text =
-        with_body("<div class=\"note\">\n<a href=\"https://example.com/\">Guide</a>\n</div>");
+    let text = with_body("<div>\n<a href=\"https://example.com/\">Guide</a>\n</div>");
     check_guide(&text).assert_clean();
 }
 

@@ -45,6 +45,14 @@ pub struct Markup {
 pub enum MarkupFault {
     /// A `:::` line shown as written.
     Callout(CalloutProblem),
+    /// Markdown in an HTML block, which CommonMark shows as plain text:
+    /// what it is ("bold text"), and the tag that opened the block.
+    MarkdownInHtml {
+        what: &'static str,
+        opened_by: Option<String>,
+    },
+    /// What the sanitiser removes, in plain words.
+    Dropped(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

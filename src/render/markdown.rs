@@ -13,7 +13,7 @@ use pulldown_cmark::{
     Alignment, CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd,
     TextMergeWithOffset,
 };
-use regex::Regex;
+use pulldown_cmark_escape::{FmtWriter, escape_href};
 
 use super::autolink;
 use super::callout::{self, CalloutKind, Fence, Prepared};
@@ -21,6 +21,8 @@ use super::facts::{
     ADDRESS, EmailContext, EmailMention, Facts, Heading, Link, LinkKind, Markup, MarkupFault, Step,
     TextRun,
 };
+use super::raw_html::{self, Attr, HtmlScanner, HtmlToken};
+use super::sanitise;
 use super::slug::{Ids, slugify};
 use super::{Body, Rendered, SiteLinks};
 use crate::content::is_control;
@@ -42,12 +44,6 @@ pub struct MarkdownRenderer {
     sanitizer: ammonia::Builder<'static>,
 }
 
-/// A URL in raw HTML: the value of an `href` or `src` attribute, quoted or not.
-static HTML_URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))"#)
-        .expect("valid regex")
-});
-
 impl Default for MarkdownRenderer {
     fn default() -> Self {
         let sanitizer = super::sanitise::sanitizer();
@@ -55,7 +51,6 @@ impl Default for MarkdownRenderer {
         // renderer, not by the first render worker to need one: that leaves
         // the 10,000-guide build's peak memory 5 MB lower (measured).
         LazyLock::force(&ADDRESS);
-        LazyLock::force(&HTML_URL);
         MarkdownRenderer { sanitizer }
     }
 }
@@ -378,6 +373,14 @@ struct OpenCallout {
     depth: usize,
 }
 
+/// An HTML block being walked: the tag that opened it, and whether
+/// Markdown left as text in it was said already.
+#[derive(Default)]
+struct HtmlBlock {
+    opened_by: Option<String>,
+    warned: bool,
+}
+
 /// The table being walked: its columns' alignment, given as classes
 /// (a `style` would not survive the sanitiser).
 struct OpenTable {
@@ -428,7 +431,12 @@ struct Walker<'a> {
     step: Option<Step>,
     open_links: Vec<OpenLink>,
     in_code_block: bool,
-    in_html_comment: bool,
+    /// Reads the author's raw HTML, chunk after chunk.
+    html: HtmlScanner,
+    /// The HTML block being walked, if any.
+    html_block: Option<HtmlBlock>,
+    /// An element the sanitiser removes with its content, while inside it.
+    removed_element: Option<String>,
     /// How many elements the author's raw HTML left open, about.
     html_depth: usize,
     /// Whether the source holds raw HTML, the only part that needs sanitising.
@@ -490,7 +498,9 @@ impl<'a> Walker<'a> {
             step: None,
             open_links: Vec::new(),
             in_code_block: false,
-            in_html_comment: false,
+            html: HtmlScanner::default(),
+            html_block: None,
+            removed_element: None,
             html_depth: 0,
             has_raw_html: false,
             section: None,
@@ -564,6 +574,9 @@ impl<'a> Walker<'a> {
             self.skip -= 1;
             return;
         }
+        if !matches!(event, Event::Html(_)) {
+            self.html_block = None;
+        }
         if let Some(until) = &self.skip_until {
             if matches!(&event, Event::End(end) if end == until) {
                 self.skip_until = None;
@@ -593,7 +606,8 @@ impl<'a> Walker<'a> {
             Event::End(end) => self.end(end),
             Event::Text(text) => self.text(text, range),
             Event::Code(code) => self.code(code, range),
-            Event::Html(html) | Event::InlineHtml(html) => self.raw_html(html, range),
+            Event::Html(html) => self.raw_html(html, range, true),
+            Event::InlineHtml(html) => self.raw_html(html, range, false),
             Event::SoftBreak | Event::HardBreak => {
                 self.append_text(" ");
                 self.push(event);
@@ -949,6 +963,11 @@ impl<'a> Walker<'a> {
         if published {
             self.push(Event::End(end));
         }
+        self.close_link();
+    }
+
+    /// The innermost open link's fact, complete with its text.
+    fn close_link(&mut self) {
         if let Some(open) = self.open_links.pop() {
             self.facts.links.push(Link {
                 dest: open.dest,
@@ -1025,21 +1044,160 @@ impl<'a> Walker<'a> {
     }
 
     /// The author's raw HTML, block or inline, passes to the sanitiser
-    /// unless it would open too many elements.
-    fn raw_html(&mut self, html: CowStr<'a>, range: Range<usize>) {
-        let visible = self.blank_comments(&html);
-        let depth = self
-            .html_depth
-            .saturating_add_signed(depth_change(&visible));
+    /// unless it would open too many elements. Its tags state facts like
+    /// Markdown does (links, images, text), and its relative links are
+    /// published resolved.
+    fn raw_html(&mut self, html: CowStr<'a>, range: Range<usize>, block: bool) {
+        let tokens = self.html.scan(&html, range.start);
+        let depth = self.html_depth.saturating_add_signed(depth_change(&tokens));
         if depth > MAX_HTML_DEPTH {
             // Shown as written, like Markdown it cannot parse.
             self.note_text(&html, &range, EmailContext::Text);
             self.push(Event::Text(html));
-        } else {
-            self.html_depth = depth;
-            self.has_raw_html = true;
-            self.note_html(&visible, &range);
-            self.push(Event::Html(html));
+            return;
+        }
+        self.html_depth = depth;
+        self.has_raw_html = true;
+        if block && self.html_block.is_none() {
+            self.html_block = Some(HtmlBlock::default());
+        }
+        let mut rewrites = Vec::new();
+        for token in &tokens {
+            self.html_token(token, &html, range.start, &mut rewrites);
+        }
+        self.push(Event::Html(with_rewrites(html, rewrites)));
+    }
+
+    /// The facts of one token of raw HTML from the chunk `html` that starts
+    /// at `base`; a URL to publish resolved is added to `rewrites`.
+    fn html_token(
+        &mut self,
+        token: &HtmlToken,
+        html: &str,
+        base: usize,
+        rewrites: &mut Vec<(Range<usize>, String)>,
+    ) {
+        if let Some(removed) = &self.removed_element {
+            if matches!(token, HtmlToken::End { name, .. } if name == removed) {
+                self.removed_element = None;
+            }
+            return;
+        }
+        match token {
+            HtmlToken::Start {
+                name,
+                attrs,
+                self_closing,
+                ..
+            } => {
+                for dropped in sanitise::dropped(token) {
+                    self.facts.markup.push(Markup {
+                        fault: MarkupFault::Dropped(dropped.what),
+                        span: self.file_span(&dropped.span),
+                    });
+                }
+                if let Some(block) = self.html_block.as_mut() {
+                    block.opened_by.get_or_insert_with(|| name.clone());
+                }
+                if sanitise::REMOVED_WITH_CONTENT.contains(&name.as_str()) {
+                    if !self_closing {
+                        self.removed_element = Some(name.clone());
+                    }
+                    return;
+                }
+                self.html_element(name, attrs, base, rewrites);
+            }
+            HtmlToken::End { name, .. } if name == "a" => {
+                if self
+                    .open_links
+                    .last()
+                    .is_some_and(|open| open.kind == LinkKind::Html)
+                {
+                    self.close_link();
+                }
+            }
+            HtmlToken::End { .. } => {}
+            HtmlToken::Text { span } => {
+                let Some(text) = html.get(span.start - base..span.end - base) else {
+                    return;
+                };
+                self.note_text(text, span, EmailContext::Text);
+                self.markdown_in_html(text, html, span.start - base, span.start);
+            }
+        }
+    }
+
+    /// An element of raw HTML: its `href` or `src` is a link (an `<a>`'s
+    /// text follows it), an image, or a resource.
+    fn html_element(
+        &mut self,
+        name: &str,
+        attrs: &[Attr],
+        base: usize,
+        rewrites: &mut Vec<(Range<usize>, String)>,
+    ) {
+        if name == "img"
+            && let Some(step) = self.step.as_mut()
+        {
+            step.has_image = true;
+        }
+        for attr in attrs.iter().filter(|a| a.name == "href" || a.name == "src") {
+            let dest = attr.value.clone();
+            let href = publishable(&dest).then(|| self.resolve(&dest));
+            if let Some(url) = href.as_ref().filter(|url| **url != dest)
+                && attr.span.start >= base
+            {
+                let mut rewritten = format!("{}=\"", attr.name);
+                escape_href(FmtWriter(&mut rewritten), url).expect("writing to a String");
+                rewritten.push('"');
+                rewrites.push((attr.span.start - base..attr.span.end - base, rewritten));
+            }
+            let span = self.file_span(&attr.span);
+            match (name, attr.name.as_str()) {
+                ("a", "href") => self.open_links.push(OpenLink {
+                    dest,
+                    href,
+                    kind: LinkKind::Html,
+                    span,
+                    text: String::new(),
+                }),
+                ("img", "src") => {
+                    let alt = attrs.iter().find(|a| a.name == "alt");
+                    self.facts.links.push(Link {
+                        dest,
+                        href,
+                        text: alt.map(|a| a.value.clone()).unwrap_or_default(),
+                        kind: LinkKind::Image,
+                        span,
+                    });
+                }
+                _ => self.facts.links.push(Link {
+                    dest,
+                    href,
+                    text: String::new(),
+                    kind: LinkKind::Html,
+                    span,
+                }),
+            }
+        }
+    }
+
+    /// Text of an HTML block that holds Markdown CommonMark shows as
+    /// written: said once per block, at the first place.
+    fn markdown_in_html(&mut self, text: &str, chunk: &str, at: usize, start: usize) {
+        let Some(block) = self.html_block.as_mut().filter(|b| !b.warned) else {
+            return;
+        };
+        let starts_line = chunk[..at].trim_end_matches([' ', '\t']).ends_with('\n')
+            || chunk[..at].trim().is_empty();
+        if let Some((found, what)) = raw_html::markdown_in_html(text, starts_line) {
+            block.warned = true;
+            let opened_by = block.opened_by.clone();
+            let span = start + found.start..start + found.end;
+            self.facts.markup.push(Markup {
+                fault: MarkupFault::MarkdownInHtml { what, opened_by },
+                span: self.file_span(&span),
+            });
         }
     }
 
@@ -1144,31 +1302,6 @@ impl<'a> Walker<'a> {
             });
         }
     }
-
-    /// Raw HTML: its links (outside comments, which nothing renders) and
-    /// whether it shows an image in a step.
-    fn note_html(&mut self, visible: &str, range: &Range<usize>) {
-        let start = self.offset + range.start;
-        if let Some(step) = self.step.as_mut()
-            && visible.to_ascii_lowercase().contains("<img")
-        {
-            step.has_image = true;
-        }
-        for caps in HTML_URL.captures_iter(visible) {
-            let Some(url) = caps.get(1).or(caps.get(2)).or(caps.get(3)) else {
-                continue;
-            };
-            let whole = caps.get(0).expect("group 0 always matches");
-            let dest = url.as_str().to_string();
-            self.facts.links.push(Link {
-                href: publishable(&dest).then(|| self.resolve(&dest)),
-                dest,
-                text: String::new(),
-                kind: LinkKind::Html,
-                span: start + whole.start()..start + whole.end(),
-            });
-        }
-    }
 }
 
 /// Most elements raw HTML may leave open, as in browsers, which put deeper
@@ -1177,87 +1310,45 @@ impl<'a> Walker<'a> {
 /// Raw HTML that would open more is shown as written.
 const MAX_HTML_DEPTH: usize = 512;
 
-/// Elements that never hold content, so never stay open.
-const VOID_ELEMENTS: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
-    "wbr",
-];
+/// How many elements `tokens` open minus how many they close. An
+/// estimate: elements HTML closes implicitly (`<p>`, `<li>`) count as open,
+/// which only makes the limit come sooner.
+fn depth_change(tokens: &[HtmlToken]) -> isize {
+    tokens
+        .iter()
+        .map(|token| match token {
+            HtmlToken::Start {
+                name, self_closing, ..
+            } => isize::from(!self_closing && !sanitise::VOID_ELEMENTS.contains(&name.as_str())),
+            HtmlToken::End { .. } => -1,
+            HtmlToken::Text { .. } => 0,
+        })
+        .sum()
+}
 
-/// How many elements `html` (comments blanked) opens minus how many it
-/// closes. An estimate: elements HTML closes implicitly (`<p>`, `<li>`) count
-/// as open, which only makes the limit come sooner.
-fn depth_change(html: &str) -> isize {
-    let mut change = 0;
-    for (at, _) in html.match_indices('<') {
-        let rest = &html[at + 1..];
-        let (closing, rest) = match rest.strip_prefix('/') {
-            Some(rest) => (true, rest),
-            None => (false, rest),
-        };
-        let name_len = rest.bytes().take_while(u8::is_ascii_alphanumeric).count();
-        let name = &rest[..name_len];
-        if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
-            continue;
-        }
-        if closing {
-            change -= 1;
-        } else {
-            let self_closing = rest[name_len..]
-                .split('>')
-                .next()
-                .is_some_and(|attributes| attributes.ends_with('/'));
-            let void = VOID_ELEMENTS.iter().any(|v| v.eq_ignore_ascii_case(name));
-            if !self_closing && !void {
-                change += 1;
-            }
-        }
+/// `html` with each range replaced (ranges ascending, not overlapping).
+fn with_rewrites(html: CowStr<'_>, rewrites: Vec<(Range<usize>, String)>) -> CowStr<'_> {
+    if rewrites.is_empty() {
+        return html;
     }
-    change
+    let mut out = String::with_capacity(html.len());
+    let mut copied = 0;
+    for (range, replacement) in rewrites {
+        out.push_str(&html[copied..range.start]);
+        out.push_str(&replacement);
+        copied = range.end;
+    }
+    out.push_str(&html[copied..]);
+    CowStr::from(out)
 }
 
 /// Whether the sanitiser keeps a destination: http(s), mailto, or relative.
 fn publishable(dest: &str) -> bool {
     match dest.split_once(':') {
-        Some((scheme, _)) if !scheme.contains(['/', '?', '#']) => ["http", "https", "mailto"]
+        Some((scheme, _)) if !scheme.contains(['/', '?', '#']) => sanitise::URL_SCHEMES
             .iter()
             .any(|s| scheme.eq_ignore_ascii_case(s)),
         _ => true,
-    }
-}
-
-impl Walker<'_> {
-    /// `html` with comments blanked out (same length, so offsets hold); a
-    /// comment may span several HTML events.
-    fn blank_comments(&mut self, html: &str) -> String {
-        let mut out = String::with_capacity(html.len());
-        let mut rest = html;
-        while !rest.is_empty() {
-            let marker = if self.in_html_comment { "-->" } else { "<!--" };
-            let (before, after, found) = match rest.find(marker) {
-                Some(i) => (&rest[..i + marker.len()], &rest[i + marker.len()..], true),
-                None => (rest, "", false),
-            };
-            if self.in_html_comment {
-                for c in before.chars() {
-                    let blank = if c == '\n' {
-                        "\n"
-                    } else {
-                        &"    "[..c.len_utf8()]
-                    };
-                    out.push_str(blank);
-                }
-            } else {
-                out.push_str(&before[..before.len() - if found { marker.len() } else { 0 }]);
-                if found {
-                    out.push_str("    ");
-                }
-            }
-            if found {
-                self.in_html_comment = !self.in_html_comment;
-            }
-            rest = after;
-        }
-        out
     }
 }
 
@@ -1346,8 +1437,9 @@ mod tests {
         let html = rendered.body.before_form;
         assert_eq!(html.matches("<div>").count(), MAX_HTML_DEPTH, "{html}");
         assert_eq!(html.matches("&lt;div&gt;").count(), 600 - MAX_HTML_DEPTH);
-        assert_eq!(depth_change("<br><img src=x.png/><p>a</p><a href='#'>"), 1);
-        assert_eq!(depth_change("</div></DIV>< div 3<4"), -2);
+        let change = |html: &str| depth_change(&HtmlScanner::default().scan(html, 0));
+        assert_eq!(change("<br><img src=x.png/><p>a</p><a href='#'>"), 1);
+        assert_eq!(change("</div></DIV>< div 3<4"), -2);
     }
 
     #[test]

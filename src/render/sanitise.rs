@@ -30,12 +30,12 @@ const TAGS: &[&str] = &[
 /// Elements removed with everything inside them: scripts and styles, and
 /// those whose content would otherwise show as escaped markup (`iframe`,
 /// `noscript` …) or is dropped by the parser anyway (`template`, `svg`, `math`).
-const REMOVED_WITH_CONTENT: &[&str] = &[
+pub const REMOVED_WITH_CONTENT: &[&str] = &[
     "script", "style", "iframe", "noscript", "noembed", "noframes", "template", "svg", "math",
 ];
 
 /// Elements that have no content, so dropping one loses only the element.
-const VOID_ELEMENTS: &[&str] = &[
+pub const VOID_ELEMENTS: &[&str] = &[
     "area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta", "param",
     "source", "track", "wbr",
 ];
@@ -143,7 +143,7 @@ const ALIGNMENTS: &[&str] = &[
 ];
 
 /// Link schemes kept; relative URLs are kept too.
-const URL_SCHEMES: &[&str] = &["http", "https", "mailto"];
+pub const URL_SCHEMES: &[&str] = &["http", "https", "mailto"];
 
 /// The attributes whose URL ammonia checks, among those allowed above
 /// (ammonia's `is_url_attr`; its others are on elements not allowed).

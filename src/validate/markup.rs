@@ -27,6 +27,16 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
         .map(|markup| {
             let (code, message) = match &markup.fault {
                 MarkupFault::Callout(problem) => (Code::MarkdownCallout, callout(problem)),
+                MarkupFault::MarkdownInHtml { what, opened_by } => {
+                    (Code::MarkdownInHtml, in_html(what, opened_by.as_deref()))
+                }
+                MarkupFault::Dropped(what) => (
+                    Code::HtmlDropped,
+                    format!(
+                        "{what} is not published: a guide's HTML cannot run scripts, show other \
+                         pages or restyle the page it is embedded in (say it in Markdown instead)"
+                    ),
+                ),
             };
             Finding::new(code, markup.span.clone(), message)
         })
@@ -63,6 +73,18 @@ fn callout(problem: &CalloutProblem) -> String {
             crate::render::callout_kinds()
         ),
     }
+}
+
+fn in_html(what: &str, opened_by: Option<&str>) -> String {
+    let block = match opened_by {
+        Some(tag) => format!("the HTML block opened by `<{tag}>`"),
+        None => "an HTML block".to_string(),
+    };
+    format!(
+        "{what} inside {block} shows as plain text (CommonMark reads no Markdown there): \
+         put a blank line before this line, after the opening tag's line, and one before \
+         the closing tag"
+    )
 }
 
 /// `{{ … }}` in running text: the form marker placed where it cannot be (in
