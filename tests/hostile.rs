@@ -153,10 +153,13 @@ fn count(diagnostics: &[serde_json::Value], code: &str) -> usize {
     diagnostics.iter().filter(|d| d["code"] == code).count()
 }
 
-/// A guide of `bytes` bytes of realistic text.
+/// A guide of `bytes` bytes of realistic text (the form placed once: a
+/// second `{{ onboard_form() }}` is an error).
 fn site_of_size(bytes: usize) -> SiteFixture {
     let front = realistic_front_matter();
-    let body = realistic_body().repeat((bytes - front.len()) / realistic_body().len());
+    let once = realistic_body();
+    let again = once.replace("{{ onboard_form() }}", "");
+    let body = once.to_string() + &again.repeat((bytes - front.len() - once.len()) / again.len());
     let site = SiteFixture::new();
     site.file("content/tiktok.md", format!("{front}{body}"));
     site
@@ -280,6 +283,70 @@ fn a_table_of_100_000_rows() {
     let site = site_with_body(&format!("{}\n| a | b |\n|---|---|\n{rows}", common::STEPS));
     let (_, build) = within_budget("table", &site);
     assert_exit_code(&build, 0);
+}
+
+#[test]
+#[ignore = "stress test: run with --release -- --ignored"]
+fn a_tag_of_100_000_attributes() {
+    let attributes: Vec<String> = (0..100_000).map(|n| format!("a{n}=1")).collect();
+    let body = format!("{}\n<div {}>x</div>\n", common::STEPS, attributes.join(" "));
+    let site = site_with_body(&body);
+    let (_, build) = within_budget("attributes", &site);
+    assert_exit_code(&build, 0);
+}
+
+#[test]
+#[ignore = "stress test: run with --release -- --ignored"]
+fn fifty_thousand_nested_quotes_beside_raw_html() {
+    let body = format!(
+        "{}\n{}[!NOTE]\n> x\n\n<div>y</div>\n",
+        common::STEPS,
+        "> ".repeat(50_000)
+    );
+    let site = site_with_body(&body);
+    let (_, build) = within_budget("quotes", &site);
+    assert_exit_code(&build, 0);
+}
+
+#[test]
+#[ignore = "stress test: run with --release -- --ignored"]
+fn fifty_thousand_nested_callouts_beside_raw_html() {
+    let body = format!(
+        "{}\n{}x\n{}\n<div>y</div>\n",
+        common::STEPS,
+        ":::note\n".repeat(50_000),
+        ":::\n".repeat(50_000)
+    );
+    let site = site_with_body(&body);
+    let (diagnostics, build) = within_budget("callouts", &site);
+    assert_exit_code(&build, 0);
+    assert_eq!(
+        count(&diagnostics, "markdown/callout"),
+        21,
+        "20 and a summary"
+    );
+}
+
+#[test]
+#[ignore = "stress test: run with --release -- --ignored"]
+fn fifty_thousand_links_on_one_line() {
+    for (case, link) in [
+        ("bare urls", "https://x{n}.example.com/p "),
+        ("md links", "[l](https://x{n}.example.com/p) "),
+        ("footnotes", "a[^n{n}] "),
+    ] {
+        let line: String = (0..50_000)
+            .map(|n| link.replace("{n}", &n.to_string()))
+            .collect();
+        let notes: String = if case == "footnotes" {
+            (0..50_000).map(|n| format!("[^n{n}]: x\n")).collect()
+        } else {
+            String::new()
+        };
+        let site = site_with_body(&format!("{}\n{line}\n\n{notes}", common::STEPS));
+        let (_, build) = within_budget(case, &site);
+        assert_exit_code(&build, 0);
+    }
 }
 
 #[track_caller]

@@ -111,6 +111,8 @@ pub enum CalloutProblem {
     UnknownKind(String),
     Unclosed(String),
     ClosesNothing,
+    /// Opened inside more than [`MAX_NESTING`] others.
+    TooDeep,
 }
 
 /// The `:::` lines shown as written, by their range in the body as written.
@@ -268,15 +270,22 @@ fn is_bare(line: &str) -> bool {
     line.trim_start_matches(['`', '~']).trim().is_empty()
 }
 
+/// Most callouts open inside one another (real guides nest two or three):
+/// the sanitiser's parser checks every open element at each tag, so
+/// 50,000 nested asides would cost it billions of steps.
+const MAX_NESTING: usize = 16;
+
 /// Which fence lines become callouts (by index into `lines`) and which are
 /// shown as written. An open line is closed by the next close line with at
 /// least as many colons, innermost first, as Docusaurus does.
 fn pair(lines: &[FenceLine]) -> (Vec<(usize, Fence)>, Problems) {
     let mut open: Vec<usize> = Vec::new();
     let mut closed_by: Vec<Option<usize>> = vec![None; lines.len()];
+    let mut too_deep = vec![false; lines.len()];
     let mut problems = Vec::new();
     for (at, line) in lines.iter().enumerate() {
         if !line.kind.is_empty() {
+            too_deep[at] = open.len() >= MAX_NESTING;
             open.push(at);
             continue;
         }
@@ -291,6 +300,10 @@ fn pair(lines: &[FenceLine]) -> (Vec<(usize, Fence)>, Problems) {
     let mut paired = Vec::new();
     for (at, line) in lines.iter().enumerate() {
         if line.kind.is_empty() {
+            continue;
+        }
+        if too_deep[at] {
+            problems.push((line.range.clone(), CalloutProblem::TooDeep));
             continue;
         }
         let Some(closer) = closed_by[at] else {
@@ -407,6 +420,16 @@ mod tests {
         );
         assert_eq!(fences(body).len(), 2);
         assert!(prepared.text.contains(":::foo\nx\n:::\n"));
+    }
+
+    #[test]
+    fn callouts_nested_too_deep_are_shown_as_written() {
+        let depth = MAX_NESTING + 3;
+        let body = format!("{}x\n{}", ":::note\n".repeat(depth), ":::\n".repeat(depth));
+        let prepared = Prepared::new(&body);
+        assert_eq!(prepared.fences.len(), 2 * MAX_NESTING);
+        let problems: Vec<&CalloutProblem> = prepared.problems.iter().map(|(_, p)| p).collect();
+        assert_eq!(problems, [&CalloutProblem::TooDeep; 3]);
     }
 
     #[test]

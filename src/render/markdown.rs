@@ -172,6 +172,8 @@ struct Plan {
     title_heading: Option<usize>,
     /// The events where list items that start with `[ ]` or `[x]` start.
     task_items: HashSet<usize>,
+    /// How deep the Markdown's elements nest at most.
+    max_depth: usize,
 }
 
 /// The plan of `body` and its events to walk.
@@ -198,6 +200,7 @@ fn look_ahead<'e>(
     // The item just started, while only its paragraph's start follows it.
     let mut item_start = None;
     let mut headings_seen = 0;
+    let (mut depth, mut max_depth) = (0usize, 0);
     // (where it started, its level, its explicit id, its text)
     let mut heading: Option<(usize, HeadingLevel, Option<String>, String)> = None;
     let mut form_marker = None;
@@ -218,6 +221,14 @@ fn look_ahead<'e>(
             }
             _ => None,
         };
+        match event {
+            Event::Start(_) => {
+                depth += 1;
+                max_depth = max_depth.max(depth);
+            }
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
         item_start = match (event, item_start) {
             (Event::Start(Tag::Item), _) => Some(at),
             (Event::Start(Tag::Paragraph), Some(item)) => Some(item),
@@ -263,6 +274,7 @@ fn look_ahead<'e>(
         form_marker,
         title_heading,
         task_items,
+        max_depth,
     }
 }
 
@@ -405,6 +417,9 @@ struct Walker<'a> {
     /// The event index where a heading repeating the page title starts.
     title_heading: Option<usize>,
     task_items: HashSet<usize>,
+    /// False when the Markdown alone nests deeper than the sanitiser can
+    /// afford: raw HTML is then shown as written.
+    raw_html_allowed: bool,
     /// Source events still to drop (the rest of the form marker's paragraph).
     skip: usize,
     /// Drop source events up to and including this end (a fence line's
@@ -482,6 +497,7 @@ impl<'a> Walker<'a> {
             form_marker: plan.form_marker,
             title_heading: plan.title_heading,
             task_items: plan.task_items,
+            raw_html_allowed: plan.max_depth <= MAX_HTML_DEPTH,
             skip: 0,
             skip_until: None,
             callouts: Vec::new(),
@@ -1048,9 +1064,16 @@ impl<'a> Walker<'a> {
     /// Markdown does (links, images, text), and its relative links are
     /// published resolved.
     fn raw_html(&mut self, html: CowStr<'a>, range: Range<usize>, block: bool) {
-        let tokens = self.html.scan(&html, range.start);
+        let tokens = if self.raw_html_allowed {
+            self.html.scan(&html, range.start)
+        } else {
+            Vec::new()
+        };
         let depth = self.html_depth.saturating_add_signed(depth_change(&tokens));
-        if depth > MAX_HTML_DEPTH {
+        let too_many_attributes = tokens.iter().any(|token| {
+            matches!(token, HtmlToken::Start { attrs, .. } if attrs.len() > MAX_HTML_ATTRIBUTES)
+        });
+        if !self.raw_html_allowed || depth > MAX_HTML_DEPTH || too_many_attributes {
             // Shown as written, like Markdown it cannot parse.
             self.note_text(&html, &range, EmailContext::Text);
             self.push(Event::Text(html));
@@ -1309,6 +1332,11 @@ impl<'a> Walker<'a> {
 /// at every tag: 100,000 unclosed `<div>`s would cost it billions of steps.
 /// Raw HTML that would open more is shown as written.
 const MAX_HTML_DEPTH: usize = 512;
+
+/// Most attributes a tag of raw HTML may have (real ones have a handful):
+/// the sanitiser's parser compares each attribute with all before it.
+/// A tag with more is shown as written.
+const MAX_HTML_ATTRIBUTES: usize = 256;
 
 /// How many elements `tokens` open minus how many they close. An
 /// estimate: elements HTML closes implicitly (`<p>`, `<li>`) count as open,

@@ -383,13 +383,16 @@ fn describe<'a>(config: &'a SiteConfig, guide: &'a Guide) -> ManifestGuide<'a> {
 fn manifest_entry<'a>(config: &'a SiteConfig, page: &Page<'a>) -> ManifestGuide<'a> {
     let facts = &page.rendered.facts;
     let mut entry = describe(config, page.guide);
+    // Each URL once, in the order first linked (a set: a guide may hold
+    // tens of thousands of links).
+    let mut listed = HashSet::new();
     for href in facts.links.iter().filter_map(|l| l.href.as_deref()) {
         let url = if href.starts_with('#') {
             Cow::Owned(format!("{}{href}", entry.url))
         } else {
             Cow::Borrowed(href)
         };
-        if !entry.links.contains(&url) {
+        if listed.insert(url.clone()) {
             entry.links.push(url);
         }
     }

@@ -67,6 +67,9 @@ fn callout(problem: &CalloutProblem) -> String {
         CalloutProblem::Unclosed(open) => format!(
             "`{open}` is never closed, so it shows as written: end the callout with a line `:::`"
         ),
+        CalloutProblem::TooDeep => "this callout is inside too many others, so it shows as \
+            written: take it out of the callouts around it"
+            .to_string(),
         CalloutProblem::ClosesNothing => format!(
             "this `:::` closes no callout, so it shows as written: remove it, or open a callout \
              before it (`:::note`; kinds: {})",
