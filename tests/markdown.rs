@@ -529,3 +529,37 @@ fn bare_urls_become_links_and_are_checked() {
         "{manifest}"
     );
 }
+
+#[test]
+fn raw_html_across_lines_or_left_open_is_still_read() {
+    let site = site_with(
+        "<img\n  src=\"meta/members.png\"\n  alt=\"The Members page\">\n\n\
+         <a title=\"x\n y\" href=\"tiktok.md\">TikTok</a>\n\n\
+         Last: <a href=\"missing.md\">never closed\n",
+    );
+    site.guide("tiktok", STEPS);
+    site.file("content/meta/members.png", b"\x89PNG\r\n\x1a\n");
+    let text = text_of(&site);
+    let found: Vec<(String, u64)> = diagnostics(&site)
+        .into_iter()
+        .map(|(code, line, _)| (code, line))
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "link/broken".to_string(),
+            line_of(&text, "missing.md") as u64
+        )]
+    );
+    site.guide(
+        "meta",
+        &text_of(&site)
+            .split("---\n")
+            .nth(2)
+            .unwrap()
+            .replace("missing.md", "tiktok.md"),
+    );
+    let (page, _) = built(&site, &[]);
+    assert!(page.contains("src=\"/meta/members.png\""), "{page}");
+    assert!(page.contains("href=\"/tiktok/\""), "{page}");
+}

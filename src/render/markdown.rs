@@ -97,6 +97,7 @@ impl MarkdownRenderer {
         for (at, (event, range)) in events.enumerate() {
             walker.handle(at, event, range);
         }
+        walker.finish();
         walker.facts
     }
 
@@ -428,6 +429,8 @@ struct Walker<'a> {
     callouts: Vec<OpenCallout>,
     /// How many list items, block quotes and footnotes are open.
     depth: usize,
+    /// Whether the last event was walked.
+    finished: bool,
     table: Option<OpenTable>,
     /// Footnote labels, numbered in the order first met.
     footnotes: HashMap<String, usize>,
@@ -502,6 +505,7 @@ impl<'a> Walker<'a> {
             skip_until: None,
             callouts: Vec::new(),
             depth: 0,
+            finished: false,
             table: None,
             footnotes: HashMap::new(),
             footnotes_open: Vec::new(),
@@ -550,10 +554,10 @@ impl<'a> Walker<'a> {
                     return Some(event);
                 }
                 let Some((at, (event, range))) = events.next() else {
-                    if self.callouts.is_empty() {
+                    if self.finished {
                         return None;
                     }
-                    self.close_callouts_within(0);
+                    self.finish();
                     continue;
                 };
                 self.handle(at, event, range);
@@ -824,6 +828,16 @@ impl<'a> Walker<'a> {
             depth: self.depth,
         });
         self.push(Event::Html(CowStr::from(callout::open_html(kind, title))));
+    }
+
+    /// After the last event: what the author left open closes, so the HTML
+    /// nests and an `<a href>` never closed is still a link to check.
+    fn finish(&mut self) {
+        self.finished = true;
+        self.close_callouts_within(0);
+        while !self.open_links.is_empty() {
+            self.close_link();
+        }
     }
 
     /// Closes the callouts opened at `depth` or deeper.
@@ -1128,7 +1142,7 @@ impl<'a> Walker<'a> {
                     }
                     return;
                 }
-                self.html_element(name, attrs, base, rewrites);
+                self.html_element(name, attrs, base..base + html.len(), rewrites);
             }
             HtmlToken::End { name, .. } if name == "a" => {
                 if self
@@ -1141,11 +1155,14 @@ impl<'a> Walker<'a> {
             }
             HtmlToken::End { .. } => {}
             HtmlToken::Text { span } => {
-                let Some(text) = html.get(span.start - base..span.end - base) else {
+                let Some(at) = span.start.checked_sub(base) else {
+                    return;
+                };
+                let Some(text) = html.get(at..at + span.len()) else {
                     return;
                 };
                 self.note_text(text, span, EmailContext::Text);
-                self.markdown_in_html(text, html, span.start - base, span.start);
+                self.markdown_in_html(text, html, at, span.start);
             }
         }
     }
@@ -1156,7 +1173,7 @@ impl<'a> Walker<'a> {
         &mut self,
         name: &str,
         attrs: &[Attr],
-        base: usize,
+        chunk: Range<usize>,
         rewrites: &mut Vec<(Range<usize>, String)>,
     ) {
         if name == "img"
@@ -1167,13 +1184,18 @@ impl<'a> Walker<'a> {
         for attr in attrs.iter().filter(|a| a.name == "href" || a.name == "src") {
             let dest = attr.value.clone();
             let href = publishable(&dest).then(|| self.resolve(&dest));
+            // A value written across lines is published as written.
+            let in_chunk = attr.span.start >= chunk.start && attr.span.end <= chunk.end;
             if let Some(url) = href.as_ref().filter(|url| **url != dest)
-                && attr.span.start >= base
+                && in_chunk
             {
                 let mut rewritten = format!("{}=\"", attr.name);
                 escape_href(FmtWriter(&mut rewritten), url).expect("writing to a String");
                 rewritten.push('"');
-                rewrites.push((attr.span.start - base..attr.span.end - base, rewritten));
+                rewrites.push((
+                    attr.span.start - chunk.start..attr.span.end - chunk.start,
+                    rewritten,
+                ));
             }
             let span = self.file_span(&attr.span);
             match (name, attr.name.as_str()) {
