@@ -57,6 +57,7 @@ codes! {
     StepsNumbering = "steps/numbering", Error;
     StepsGranteeMissing = "steps/grantee-missing", Error;
     StepsRoleMissing = "steps/role-missing", Error;
+    StepsContactMissing = "steps/contact-missing", Warn;
     EmailInvalid = "email/invalid", Error;
     EmailMismatch = "email/mismatch", Error;
     EmailUnknown = "email/unknown", Warn;
@@ -71,6 +72,8 @@ codes! {
     LinkInsecure = "link/insecure", Warn;
     FormInvalid = "form/invalid", Error;
     TextPlaceholder = "text/placeholder", Warn;
+    FrontmatterPlaceholder = "frontmatter/placeholder", Error;
+    FrontmatterSourceMismatch = "frontmatter/source-mismatch", Warn;
     TemplateUnknown = "template/unknown", Error;
     MarkdownCallout = "markdown/callout", Warn;
     MarkdownInHtml = "markdown/in-html", Warn;

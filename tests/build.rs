@@ -501,7 +501,7 @@ fn manifest_lists_guides_by_order_then_title_with_their_facts() {
         "contacts": CONTACTS,
         "steps": [
             {"section": "Grant access", "number": 1, "text": "Open the Members page of your ad account."},
-            {"section": "Grant access", "number": 2, "text": "Invite data@example.com as a member."},
+            {"section": "Grant access", "number": 2, "text": "Invite data@agency.test as a member."},
             {"section": "Grant access", "number": 3, "text": "Give the member the Analyst role."},
         ],
         "links": [format!("mailto:{GRANTEE}")],
@@ -536,35 +536,35 @@ fn manifest_hash_is_the_sha256_of_each_embed_file() {
 #[test]
 fn base_url_flag_makes_manifest_and_sitemap_urls_absolute() {
     let site = SiteFixture::new();
-    site.site_yaml("base_url: https://wrong.example.com/\n")
+    site.site_yaml("base_url: https://wrong.agency.test/\n")
         .guide("acme", STEPS);
     assert_exit(
-        &site.run(&["build", "--base-url", "https://help.example.com/"]),
+        &site.run(&["build", "--base-url", "https://help.agency.test/"]),
         0,
     );
     let m = manifest(&site);
-    assert_eq!(m["base_url"], "https://help.example.com/");
+    assert_eq!(m["base_url"], "https://help.agency.test/");
     assert_eq!(
         m["stylesheet"],
-        "https://help.example.com/static/guidesite.css"
+        "https://help.agency.test/static/guidesite.css"
     );
-    assert_eq!(m["guides"][0]["url"], "https://help.example.com/acme/");
+    assert_eq!(m["guides"][0]["url"], "https://help.agency.test/acme/");
     assert_eq!(
         m["guides"][0]["embed_url"],
-        "https://help.example.com/embed/acme.html"
+        "https://help.agency.test/embed/acme.html"
     );
     let sitemap = site.read("dist/sitemap.xml");
     assert!(
-        sitemap.contains("<loc>https://help.example.com/acme/</loc>"),
+        sitemap.contains("<loc>https://help.agency.test/acme/</loc>"),
         "{sitemap}"
     );
-    assert!(!sitemap.contains("wrong.example.com"), "{sitemap}");
+    assert!(!sitemap.contains("wrong.agency.test"), "{sitemap}");
 }
 
 #[test]
 fn manifest_validates_against_its_schema_and_broken_copies_do_not() {
     let site = four_guides();
-    site.site_yaml("onboard: {endpoint: https://portal.example.com/api/onboard}\n")
+    site.site_yaml("onboard: {endpoint: https://portal.agency.test/api/onboard}\n")
         .file(
             "content/bare.md",
             format!("---\nsource: bare\ntitle: Bare\nplatform: Bare\n---\n{STEPS}"),
@@ -616,7 +616,7 @@ fn manifest_validates_against_its_schema_and_broken_copies_do_not() {
 #[test]
 fn two_builds_of_the_same_site_are_byte_identical() {
     let site = four_guides();
-    site.site_yaml("title: Help\nonboard: {endpoint: https://portal.example.com/api/onboard}\n")
+    site.site_yaml("title: Help\nonboard: {endpoint: https://portal.agency.test/api/onboard}\n")
         .guide(
             "meta",
             &format!("{STEPS}\nSee [Alpha](alpha.md) and ![shot](meta/shot.png).\n"),
@@ -728,13 +728,13 @@ fn script_in_the_body_and_front_matter_is_never_published() {
         "{STEPS}
 <script>alert(1)</script>
 
-<img src=\"https://example.com/x.png\" onerror=\"alert(1)\">
+<img src=\"https://agency.test/x.png\" onerror=\"alert(1)\">
 
 [click](javascript:alert(1))
 
 <a href=\"javascript:alert(1)\">x</a>
 
-<iframe src=\"https://example.com/\"></iframe>
+<iframe src=\"https://agency.test/\"></iframe>
 "
     );
     site.guide_with(
@@ -766,10 +766,10 @@ fn manifest_links_are_absolute_urls() {
     let site = SiteFixture::new();
     site.guide("other", STEPS).guide(
         "acme",
-        &format!("{STEPS}\nSee [other](other.md#grant-access), [top](#grant-access) and <https://example.com/help>.\n"),
+        &format!("{STEPS}\nSee [other](other.md#grant-access), [top](#grant-access) and <https://agency.test/help>.\n"),
     );
     assert_exit(
-        &site.run(&["build", "--base-url", "https://help.example.com/"]),
+        &site.run(&["build", "--base-url", "https://help.agency.test/"]),
         0,
     );
     let m = manifest(&site);
@@ -786,9 +786,9 @@ fn manifest_links_are_absolute_urls() {
         .map(|l| l.as_str().unwrap())
         .collect();
     for expected in [
-        "https://help.example.com/other/#grant-access",
-        "https://help.example.com/acme/#grant-access",
-        "https://example.com/help",
+        "https://help.agency.test/other/#grant-access",
+        "https://help.agency.test/acme/#grant-access",
+        "https://agency.test/help",
     ] {
         assert!(
             links.contains(&expected),
@@ -1193,7 +1193,7 @@ fn a_relative_base_url_earns_a_note_for_the_portal() {
         "{}",
         stderr(&relative)
     );
-    let absolute = site.run(&["build", "--base-url", "https://help.example.com/"]);
+    let absolute = site.run(&["build", "--base-url", "https://help.agency.test/"]);
     assert_exit(&absolute, 0);
     assert!(
         !stderr(&absolute).contains("note:"),

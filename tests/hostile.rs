@@ -331,8 +331,8 @@ fn fifty_thousand_nested_callouts_beside_raw_html() {
 #[ignore = "stress test: run with --release -- --ignored"]
 fn fifty_thousand_links_on_one_line() {
     for (case, link) in [
-        ("bare urls", "https://x{n}.example.com/p "),
-        ("md links", "[l](https://x{n}.example.com/p) "),
+        ("bare urls", "https://x{n}.agency.test/p "),
+        ("md links", "[l](https://x{n}.agency.test/p) "),
         ("footnotes", "a[^n{n}] "),
     ] {
         let line: String = (0..50_000)
@@ -474,7 +474,7 @@ fn control_characters_in_the_body_never_reach_the_output() {
     let body = format!(
         "## Grant{controls} access\n\n\
          1. Open the **Members** page{controls}.\n\
-         2. Invite [data@example.com](mailto:data@example.com) as a member &#1;&#x1b;.\n\
+         2. Invite [data@agency.test](mailto:data@agency.test) as a member &#1;&#x1b;.\n\
          3. Give the member the **Analyst** role. <span title=\"a&#2;b\">{controls}</span>\n"
     );
     let site = site_with_body(&body);

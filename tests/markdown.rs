@@ -166,7 +166,7 @@ fn docusaurus_admonitions_hold_lists_code_and_checked_links_but_no_steps() {
 fn a_callout_inside_a_step_closes_with_the_step() {
     let body = "## Grant access\n\n\
                 1. Open the **Members** page.\n\n   :::note\n   Only admins see it.\n\n\
-                2. Invite [data@example.com](mailto:data@example.com) as **Analyst**.\n";
+                2. Invite [data@agency.test](mailto:data@agency.test) as **Analyst**.\n";
     let site = SiteFixture::new();
     site.guide("meta", body);
     // The `:::note` is never closed: said, and still no tag left open.
@@ -323,16 +323,16 @@ fn root_relative_links_resolve_against_the_site_and_are_checked() {
         "meta",
         &format!("{STEPS}\nSee [TikTok](/tiktok/#grant-access) and [the list](/).\n"),
     );
-    let (page, embed) = built(&site, &["--base-url", "https://help.example.com/docs/"]);
+    let (page, embed) = built(&site, &["--base-url", "https://help.agency.test/docs/"]);
     in_both(
         &page,
         &embed,
-        "<a href=\"https://help.example.com/docs/tiktok/#grant-access\">TikTok</a>",
+        "<a href=\"https://help.agency.test/docs/tiktok/#grant-access\">TikTok</a>",
     );
     in_both(
         &page,
         &embed,
-        "<a href=\"https://help.example.com/docs/\">the list</a>",
+        "<a href=\"https://help.agency.test/docs/\">the list</a>",
     );
 }
 
@@ -372,7 +372,7 @@ fn footnotes_and_task_lists_render() {
 fn details_written_the_commonmark_way_render_their_markdown() {
     let site = site_with(
         "<details>\n<summary>Why do we need this?</summary>\n\n\
-         We need **Analyst** to read [reports](https://ads.example.com/reports).\n\n\
+         We need **Analyst** to read [reports](https://ads.agency.test/reports).\n\n\
          | Role | Reads |\n|---|:---:|\n| Analyst | yes |\n\n</details>\n",
     );
     assert_eq!(diagnostics(&site), []);
@@ -385,7 +385,7 @@ fn details_written_the_commonmark_way_render_their_markdown() {
     in_both(
         &page,
         &embed,
-        "We need <strong>Analyst</strong> to read <a href=\"https://ads.example.com/reports\">reports</a>.",
+        "We need <strong>Analyst</strong> to read <a href=\"https://ads.agency.test/reports\">reports</a>.",
     );
     in_both(
         &page,
@@ -398,7 +398,7 @@ fn details_written_the_commonmark_way_render_their_markdown() {
 #[test]
 fn markdown_left_as_text_in_an_html_block_is_said_with_the_fix() {
     let site = site_with(
-        "<details>\n<summary>Why?</summary>\nWe need **Analyst** to read [reports](https://x.example.com/).\n\
+        "<details>\n<summary>Why?</summary>\nWe need **Analyst** to read [reports](https://x.agency.test/).\n\
          - one\n</details>\n\n<div>\n\nThis *is* fine.\n\n</div>\n",
     );
     let text = text_of(&site);
@@ -412,8 +412,8 @@ fn markdown_left_as_text_in_an_html_block_is_said_with_the_fix() {
 
 #[test]
 fn links_and_images_in_raw_html_are_checked_like_markdown_ones() {
-    let body = "<p>Write to <a href=\"mailto:ops@example.com\">data@example.com</a>.</p>\n\n\
-                <p><a href=\"missing.md\">gone</a> <a href=\"#\">here</a> <a href=\"http://ads.example.com/\">plain</a></p>\n\n\
+    let body = "<p>Write to <a href=\"mailto:ops@agency.test\">data@agency.test</a>.</p>\n\n\
+                <p><a href=\"missing.md\">gone</a> <a href=\"#\">here</a> <a href=\"http://ads.agency.test/\">plain</a></p>\n\n\
                 <img src=\"meta/members.png\">\n\n<img src=\"meta/absent.png\" alt=\"Absent\">\n\n\
                 Inline <a href=\"tiktok.md#grant-access\">TikTok</a> link.\n";
     let site = site_with(body);
@@ -438,8 +438,8 @@ fn links_and_images_in_raw_html_are_checked_like_markdown_ones() {
     assert_eq!(found, want);
     // Once fixed, the relative link is published resolved.
     let fixed = body
-        .replace("data@example.com</a>", "ops@example.com</a>")
-        .replace("<a href=\"missing.md\">gone</a> <a href=\"#\">here</a> <a href=\"http://ads.example.com/\">plain</a>", "x")
+        .replace("data@agency.test</a>", "ops@agency.test</a>")
+        .replace("<a href=\"missing.md\">gone</a> <a href=\"#\">here</a> <a href=\"http://ads.agency.test/\">plain</a>", "x")
         .replace("<img src=\"meta/members.png\">", "<img src=\"meta/members.png\" alt=\"Members\">")
         .replace("meta/absent.png", "meta/members.png");
     site.guide("meta", &format!("{STEPS}\n{fixed}\n"));
@@ -461,7 +461,7 @@ fn links_and_images_in_raw_html_are_checked_like_markdown_ones() {
 fn what_the_sanitiser_drops_is_said_and_wrapped_markdown_still_renders() {
     let site = site_with(
         "<script>alert(1)</script>\n\n\
-         <iframe src=\"https://ads.example.com/embed\"></iframe>\n\n\
+         <iframe src=\"https://ads.agency.test/embed\"></iframe>\n\n\
          <div onclick=\"steal()\" style=\"color: red\">Careful.</div>\n\n\
          <HideInUI>\n\nOnly **admins** see this.\n\n</HideInUI>\n",
     );
@@ -498,9 +498,9 @@ fn what_the_sanitiser_drops_is_said_and_wrapped_markdown_still_renders() {
 #[test]
 fn bare_urls_become_links_and_are_checked() {
     let site = site_with(
-        "Open https://ads.example.com/members. Or www.example.com/help, \
-         or http://old.example.com/x and see [https://linked.example.com](https://linked.example.com/).\n\n\
-         `https://in.code.example.com/`\n",
+        "Open https://ads.agency.test/members. Or www.agency.test/help, \
+         or http://old.agency.test/x and see [https://linked.agency.test](https://linked.agency.test/).\n\n\
+         `https://in.code.agency.test/`\n",
     );
     let text = text_of(&site);
     let found: Vec<(String, u64, String)> = diagnostics(&site);
@@ -513,19 +513,19 @@ fn bare_urls_become_links_and_are_checked() {
     in_both(
         &page,
         &embed,
-        "Open <a href=\"https://ads.example.com/members\">https://ads.example.com/members</a>. \
-         Or <a href=\"https://www.example.com/help\">www.example.com/help</a>,",
+        "Open <a href=\"https://ads.agency.test/members\">https://ads.agency.test/members</a>. \
+         Or <a href=\"https://www.agency.test/help\">www.agency.test/help</a>,",
     );
     in_both(
         &page,
         &embed,
-        "<a href=\"https://linked.example.com/\">https://linked.example.com</a>",
+        "<a href=\"https://linked.agency.test/\">https://linked.agency.test</a>",
     );
-    in_both(&page, &embed, "<code>https://in.code.example.com/</code>");
+    in_both(&page, &embed, "<code>https://in.code.agency.test/</code>");
     // The manifest's links hold them, for the portal and for `check`.
     let manifest = site.read("dist/manifest.json");
     assert!(
-        manifest.contains("\"https://ads.example.com/members\""),
+        manifest.contains("\"https://ads.agency.test/members\""),
         "{manifest}"
     );
 }

@@ -32,7 +32,7 @@ access:
   role: Analyst
 contacts: [ops@agency.example]
 onboard:
-  portal: https://portal.example.com/
+  portal: https://portal.agency.test/
   fields:
     - { name: account_id, label: Account Id, type: text, pattern: '^[0-9]{6,20}$', required: true }
 ---
@@ -41,6 +41,8 @@ onboard:
 1. Open **Settings**.
 2. Invite [data@agency.example](mailto:data@agency.example).
 3. Give the role **Analyst**.
+
+Give ops@agency.example the same access before onboarding.
 "#;
 
 /// Where the valid guide lives in every site of this file.
@@ -389,8 +391,16 @@ fn frontmatter_invalid_source_id() {
     let report = assert_only_error(&text, "frontmatter/invalid", "Meta_Ads");
     assert!(report.diagnostics[0].message.contains("Meta_Ads"));
 
+    // A valid id, though not the file's name: only that is said.
     let text = edit(&valid_guide(), "source: meta", "source: meta-ads2");
-    check_guide(&text).assert_clean();
+    let (line, column) = pos(&text, "meta-ads2");
+    check_guide(&text).assert_exactly(&[(
+        "frontmatter/source-mismatch",
+        "warning",
+        FILE,
+        line,
+        column,
+    )]);
 }
 
 #[test]
@@ -556,13 +566,23 @@ fn frontmatter_duplicate_source() {
     site.guide("other", &valid_guide());
     let (line, column) = pos(VALID, "meta\n");
     let report = site.check();
-    report.assert_exactly(&[(
-        "frontmatter/duplicate-source",
-        "error",
-        "content/other.md",
-        line,
-        column,
-    )]);
+    // The second file's name is not its source either.
+    report.assert_exactly(&[
+        (
+            "frontmatter/duplicate-source",
+            "error",
+            "content/other.md",
+            line,
+            column,
+        ),
+        (
+            "frontmatter/source-mismatch",
+            "warning",
+            "content/other.md",
+            line,
+            column,
+        ),
+    ]);
     assert!(
         report.diagnostics[0].message.contains("content/meta.md"),
         "names the first guide: {report}"
@@ -590,7 +610,10 @@ fn frontmatter_duplicate_source_is_reported_on_the_guide_not_named_after_it() {
     );
     let (line, column) = pos(&taken, "tiktok\n");
     let report = site.check();
-    report.assert_exactly(&[("frontmatter/duplicate-source", "error", FILE, line, column)]);
+    report.assert_exactly(&[
+        ("frontmatter/duplicate-source", "error", FILE, line, column),
+        ("frontmatter/source-mismatch", "warning", FILE, line, column),
+    ]);
     assert!(
         report.diagnostics[0].message.contains("content/tiktok.md"),
         "names the owner: {report}"
@@ -608,7 +631,10 @@ fn a_link_into_the_first_of_two_guides_sharing_a_source_checks_its_ids() {
         &with_body("See [it](meta.md#only-in-the-first).")
             .replace("source: meta", "source: linker"),
     );
-    assert_eq!(site.check().codes(), ["frontmatter/duplicate-source"]);
+    assert_eq!(
+        site.check().codes(),
+        ["frontmatter/duplicate-source", "frontmatter/source-mismatch"]
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -812,6 +838,12 @@ fn email_invalid_in_front_matter() {
         "contacts: [ops@agency.example]",
         "contacts: [ops@agency]",
     );
+    // (The paragraph naming the contact goes too: it would be email/unknown.)
+    let text = edit(
+        &text,
+        "Give ops@agency.example the same access before onboarding.\n",
+        "",
+    );
     assert_only_error(&text, "email/invalid", "ops@agency]");
 }
 
@@ -944,7 +976,7 @@ fn reference_link_placeholder_is_reported_at_the_use() {
     let text = with_body("See ![the screen][ref].\n\n[ref]: #");
     assert_only_error(&text, "link/placeholder", "![the screen]");
 
-    let text = with_body("Read the [Guide][ref] first.\n\n[ref]: https://example.com/guide");
+    let text = with_body("Read the [Guide][ref] first.\n\n[ref]: https://agency.test/guide");
     check_guide(&text).assert_clean();
 }
 
@@ -957,7 +989,7 @@ fn html_link_placeholder_and_broken() {
     let text = with_body("<div>\n<a href=\"missing.md\">Other guide</a>\n</div>");
     assert_only_error(&text, "link/broken", "href=");
 
-    let text = with_body("<div>\n<a href=\"https://example.com/\">Guide</a>\n</div>");
+    let text = with_body("<div>\n<a href=\"https://agency.test/\">Guide</a>\n</div>");
     check_guide(&text).assert_clean();
 }
 
@@ -1086,19 +1118,19 @@ fn link_anchor_decodes_percent_encoding() {
 
 #[test]
 fn link_insecure() {
-    let text = with_body("See [the portal](http://portal.example.com/).");
+    let text = with_body("See [the portal](http://portal.agency.test/).");
     let (line, column) = pos(&text, "[the portal]");
     let report = check_guide(&text);
     report.assert_exactly(&[("link/insecure", "warning", FILE, line, column)]);
     assert_eq!(report.status, 0, "a warning alone exits 0");
 
     // An autolink, at its `<`.
-    let text = with_body("See <http://portal.example.com/>.");
+    let text = with_body("See <http://portal.agency.test/>.");
     let (line, column) = pos(&text, "<http");
     check_guide(&text).assert_exactly(&[("link/insecure", "warning", FILE, line, column)]);
 
     let text =
-        with_body("See <https://portal.example.com/> and [it](https://portal.example.com/).");
+        with_body("See <https://portal.agency.test/> and [it](https://portal.agency.test/).");
     check_guide(&text).assert_clean();
 }
 
@@ -1169,14 +1201,20 @@ fn text_placeholder() {
     let report = check_guide(&text);
     assert_eq!(report.codes(), ["text/placeholder"], "{report}");
 
-    // In the front matter's names too, where the reader sees them first.
+    // In the front matter, which the portal reads, they are errors.
     for (from, to) in [
         ("title: Meta access", "title: Meta TBD access"),
         ("platform: Meta", "platform: TBD"),
     ] {
         let text = edit(&valid_guide(), from, to);
         let (line, column) = pos(&text, "TBD");
-        check_guide(&text).assert_exactly(&[("text/placeholder", "warning", FILE, line, column)]);
+        check_guide(&text).assert_exactly(&[(
+            "frontmatter/placeholder",
+            "error",
+            FILE,
+            line,
+            column,
+        )]);
     }
     // Quoted, the value differs from its source: the whole value is marked,
     // and no offset lands inside a character.
@@ -1187,12 +1225,18 @@ fn text_placeholder() {
             &format!("title: {quoted}"),
         );
         let (line, column) = pos(&text, quoted);
-        check_guide(&text).assert_exactly(&[("text/placeholder", "warning", FILE, line, column)]);
+        check_guide(&text).assert_exactly(&[(
+            "frontmatter/placeholder",
+            "error",
+            FILE,
+            line,
+            column,
+        )]);
         // The rustc-style report draws the excerpt: it must not panic.
         let site = Site::new();
         site.guide("meta", &text);
         let output = site.run(&["check", "--offline"]);
-        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
     }
 
     // An ordinary word, and code.
@@ -1206,7 +1250,7 @@ fn text_placeholder() {
 
 #[test]
 fn lints_raise_a_warning_to_an_error() {
-    let text = with_body("See <http://portal.example.com/>.");
+    let text = with_body("See <http://portal.agency.test/>.");
     let (line, column) = pos(&text, "<http");
     let site = Site::new();
     site.guide("meta", &text)
@@ -1272,7 +1316,7 @@ fn allowed_domains_limit_addresses() {
 
 #[test]
 fn github_format() {
-    let text = with_body("4.\n\nSee <http://portal.example.com/>.");
+    let text = with_body("4.\n\nSee <http://portal.agency.test/>.");
     let site = Site::new();
     site.guide("meta", &text);
     let output = site.run(&["check", "--offline", "--format", "github"]);
@@ -1335,7 +1379,7 @@ fn human_format_is_the_default() {
 #[test]
 fn warnings_alone_exit_zero() {
     let site = Site::new();
-    site.guide("meta", &with_body("See <http://portal.example.com/>."));
+    site.guide("meta", &with_body("See <http://portal.agency.test/>."));
     let output = site.run(&["check", "--offline"]);
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(output.status.code(), Some(0), "{stderr}");

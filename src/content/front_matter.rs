@@ -1,9 +1,13 @@
-//! Front matter: splitting it from the body, and its strict, span-keeping schema.
+//! Front matter: splitting it from the body, its strict, span-keeping
+//! schema, and reading what can be read of a block with mistakes in it.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use serde::Deserialize;
 use serde_saphyr::Spanned;
+
+use crate::yaml::YamlError;
 
 /// Where the YAML and the body sit in a guide's text (byte offsets).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,8 +54,13 @@ pub fn split(text: &str) -> Result<Split, SplitError> {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FrontMatter {
+    // Required, but defaulted here so that one missing key does not hide
+    // the rest: `missing()` says which are absent.
+    #[serde(default = "absent")]
     pub source: Spanned<String>,
+    #[serde(default = "absent")]
     pub title: Spanned<String>,
+    #[serde(default = "absent")]
     pub platform: Spanned<String>,
     #[serde(default)]
     pub summary: String,
@@ -154,11 +163,98 @@ pub struct Field {
 }
 
 fn default_field_type() -> Spanned<String> {
+    unwritten("text")
+}
+
+/// A value not written in the file, which has no place there.
+fn unwritten(value: &str) -> Spanned<String> {
     Spanned::new(
-        "text".to_string(),
+        value.to_string(),
         serde_saphyr::Location::UNKNOWN,
         serde_saphyr::Location::UNKNOWN,
     )
+}
+
+fn absent() -> Spanned<String> {
+    unwritten("")
+}
+
+impl FrontMatter {
+    /// The required keys the block does not hold.
+    pub fn missing(&self) -> impl Iterator<Item = &'static str> {
+        [
+            ("source", &self.source),
+            ("title", &self.title),
+            ("platform", &self.platform),
+        ]
+        .into_iter()
+        .filter(|(_, value)| value.referenced == serde_saphyr::Location::UNKNOWN.into())
+        .map(|(key, _)| key)
+    }
+}
+
+/// How many mistakes [`read`] steps over before it gives up on a block.
+const MAX_REPAIRS: usize = 8;
+
+/// The front matter in `yaml`, as much of it as can be read, and what is
+/// wrong with it (positions relative to `yaml`). Each entry the parser
+/// stumbles on is blanked out (its line and the lines indented under it,
+/// byte for byte, so every other span stays true) and the block read
+/// again; the first error and every unknown key found on the way are
+/// reported (a later syntax error could be the blanking's own doing).
+pub fn read(yaml: &str) -> (FrontMatter, Vec<YamlError>) {
+    let mut errors = Vec::new();
+    let mut text = Cow::Borrowed(yaml);
+    for _ in 0..MAX_REPAIRS {
+        match crate::yaml::parse::<FrontMatter>(&text) {
+            Ok(front) => return (front, errors),
+            Err(error) => {
+                let line = error.line;
+                if errors.is_empty() || error.unknown_key {
+                    errors.push(error);
+                }
+                if !blank_entry(text.to_mut(), line) {
+                    break;
+                }
+            }
+        }
+    }
+    let nothing = crate::yaml::parse::<FrontMatter>("{}").expect("every key has a default");
+    (nothing, errors)
+}
+
+/// Blanks the 1-based `line` of `text` and the lines indented deeper under
+/// it; false when there is nothing left there to blank.
+fn blank_entry(text: &mut String, line: usize) -> bool {
+    let mut bytes = std::mem::take(text).into_bytes();
+    let mut start = 0;
+    let mut indent_of_entry = None;
+    let mut blanked = false;
+    for (number, piece) in bytes.clone().split_inclusive(|&b| b == b'\n').enumerate() {
+        let end = start + piece.len();
+        let content = piece.iter().take_while(|&&b| b != b'\n' && b != b'\r');
+        let indent = piece.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+        let blank_line = piece.iter().all(|b| b.is_ascii_whitespace());
+        let inside = match indent_of_entry {
+            None => number + 1 == line,
+            Some(entry) => blank_line || indent > entry,
+        };
+        if number + 1 > line && !inside {
+            break;
+        }
+        if inside {
+            indent_of_entry.get_or_insert(indent);
+            let length = content.count();
+            for b in &mut bytes[start..start + length] {
+                blanked |= *b != b' ';
+                *b = b' ';
+            }
+        }
+        start = end;
+    }
+    // Whole lines were overwritten byte for byte with spaces: still UTF-8.
+    *text = String::from_utf8(bytes).unwrap_or_default();
+    blanked
 }
 
 /// The field types the theme knows how to render.

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::diag::{Code, Diagnostic, Finding, LineIndex};
 use crate::site_root::{Hidden, LEADS_OUTSIDE, SiteRoot, Visit, WalkError};
-use front_matter::{FrontMatter, SplitError, file_span};
+use front_matter::{FrontMatter, Split, SplitError, file_span};
 
 /// One guide whose front matter parsed.
 #[derive(Debug, Clone)]
@@ -24,7 +24,11 @@ pub struct Guide {
     pub index: LineIndex,
     pub yaml_offset: usize,
     pub body_offset: usize,
+    /// As much of the front matter as could be read.
     pub front: FrontMatter,
+    /// What is wrong with the front matter as written (each an error: the
+    /// guide is checked, never published, until they are fixed).
+    pub front_problems: Vec<Finding>,
 }
 
 impl Guide {
@@ -255,33 +259,46 @@ pub fn read_guide(root: &Path, path: &Path) -> Result<Parsed, LoadError> {
     Ok(parse_guide(file, stem, text))
 }
 
-/// Parses a guide's text; a bad front matter block becomes one diagnostic.
+/// Parses a guide's text. A file whose front matter has mistakes is still
+/// a guide, with what could be read of it and its `front_problems`, so that
+/// its body is checked in the same run; only an unclosed block, which leaves
+/// no body to check, refuses the file.
 fn parse_guide(file: String, stem: String, text: String) -> Parsed {
     let index = LineIndex::new(&text);
-    let invalid =
-        |finding: Finding| Parsed::Invalid(Diagnostic::locate(finding, &file, &text, &index));
     let split = match front_matter::split(&text) {
         Ok(split) => split,
         Err(SplitError::Missing) => {
-            return invalid(Finding::new(
+            let problem = Finding::new(
                 Code::FrontmatterMissing,
                 0..0,
                 "no front matter: a guide starts with a `---` line, its YAML, and another `---` line",
-            ));
+            );
+            let (front, _) = front_matter::read("");
+            let whole_body = Split {
+                yaml: 0..0,
+                body_offset: 0,
+            };
+            return guide(file, stem, text, index, whole_body, front, vec![problem]);
         }
         Err(SplitError::Unterminated) => {
-            return invalid(Finding::new(
-                Code::FrontmatterInvalid,
-                0..3,
-                "front matter is not closed: add a `---` line after the YAML",
+            return Parsed::Invalid(Diagnostic::locate(
+                Finding::new(
+                    Code::FrontmatterInvalid,
+                    0..3,
+                    "front matter is not closed: add a `---` line after the YAML",
+                ),
+                &file,
+                &text,
+                &index,
             ));
         }
     };
     let yaml = &text[split.yaml.clone()];
-    let front: FrontMatter = match crate::yaml::parse(yaml) {
-        Ok(front) => front,
-        Err(e) => {
-            let yaml_start_line = index.line_col(&text, split.yaml.start).0;
+    let (front, errors) = front_matter::read(yaml);
+    let yaml_start_line = index.line_col(&text, split.yaml.start).0;
+    let mut problems: Vec<Finding> = errors
+        .into_iter()
+        .map(|e| {
             let offset = index.offset(&text, yaml_start_line + e.line - 1, e.column);
             let code = if e.unknown_key {
                 Code::FrontmatterUnknownKey
@@ -290,14 +307,41 @@ fn parse_guide(file: String, stem: String, text: String) -> Parsed {
             };
             // An empty block reports at the opening fence rather than past it.
             let offset = if yaml.trim().is_empty() { 0 } else { offset };
-            return invalid(Finding::new(code, offset..offset, e.message));
-        }
+            Finding::new(code, offset..offset, e.message)
+        })
+        .collect();
+    let block_start = split.yaml.start..split.yaml.start;
+    // A key is missing as written only if no line of the block starts
+    // with it (a blanked entry is not missing) and no problem names it
+    // (`platfrom` is already "did you mean `platform`?").
+    let missing_as_written = |key: &&str| {
+        let named = format!("`{key}`");
+        !yaml.lines().any(|line| {
+            line.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        }) && !problems.iter().any(|p| p.message.contains(&named))
     };
-    if !is_valid_source_id(&front.source.value) {
-        let span = file_span(&front.source, split.yaml.start);
-        return invalid(Finding::new(
+    let missing: Vec<&str> = front.missing().filter(missing_as_written).collect();
+    problems.extend(missing.into_iter().map(|key| {
+        Finding::new(
             Code::FrontmatterInvalid,
-            span,
+            block_start.clone(),
+            format!("missing required key `{key}`"),
+        )
+    }));
+    problems.extend(value_problems(&text, &front, split.yaml.start));
+    guide(file, stem, text, index, split, front, problems)
+}
+
+/// What is wrong with the values of front matter that parsed: a source id
+/// that cannot be a URL, an empty title or platform, a control character.
+fn value_problems(text: &str, front: &FrontMatter, yaml_offset: usize) -> Vec<Finding> {
+    let mut problems = Vec::new();
+    let written = |key: &str| !front.missing().any(|missing| missing == key);
+    if written("source") && !is_valid_source_id(&front.source.value) {
+        problems.push(Finding::new(
+            Code::FrontmatterInvalid,
+            file_span(&front.source, yaml_offset),
             format!(
                 "invalid source id `{}`: use lowercase letters, digits and `-`, starting with a letter or digit",
                 front.source.value
@@ -307,15 +351,15 @@ fn parse_guide(file: String, stem: String, text: String) -> Parsed {
     // Required means present and said: a blank title or platform would
     // publish a page with an empty heading.
     for (key, value) in [("title", &front.title), ("platform", &front.platform)] {
-        if value.value.trim().is_empty() {
-            let mut span = file_span(value, split.yaml.start);
+        if written(key) && value.value.trim().is_empty() {
+            let mut span = file_span(value, yaml_offset);
             if span.is_empty() {
                 // An empty block scalar (`title: |`) sits where the next
                 // line starts: point at the end of its own line instead.
                 let end = text[..span.start].trim_end().len();
                 span = end..end;
             }
-            return invalid(Finding::new(
+            problems.push(Finding::new(
                 Code::FrontmatterInvalid,
                 span,
                 format!("required key `{key}` is empty"),
@@ -324,9 +368,9 @@ fn parse_guide(file: String, stem: String, text: String) -> Parsed {
     }
     // The parser refuses them written raw, but an escape in a quoted value
     // (`"\x01"`) writes one, and front matter goes to the page and the portal.
-    for (key, value, span) in front.texts(split.yaml.start) {
+    for (key, value, span) in front.texts(yaml_offset) {
         if let Some(c) = value.chars().find(|&c| is_control(c)) {
-            return invalid(Finding::new(
+            problems.push(Finding::new(
                 Code::FrontmatterInvalid,
                 span,
                 format!(
@@ -337,6 +381,25 @@ fn parse_guide(file: String, stem: String, text: String) -> Parsed {
             ));
         }
     }
+    problems
+}
+
+/// A guide from its parts. Front matter with problems gets a source id
+/// that is safe in a URL (the file name's, else `guide`), so that serve
+/// can still show its body.
+fn guide(
+    file: String,
+    stem: String,
+    text: String,
+    index: LineIndex,
+    split: Split,
+    mut front: FrontMatter,
+    front_problems: Vec<Finding>,
+) -> Parsed {
+    if !is_valid_source_id(&front.source.value) {
+        let fallback = if is_valid_source_id(&stem) { &stem } else { "guide" };
+        front.source.value = fallback.to_string();
+    }
     Parsed::Guide(Box::new(Guide {
         file,
         stem,
@@ -345,6 +408,7 @@ fn parse_guide(file: String, stem: String, text: String) -> Parsed {
         index,
         text,
         front,
+        front_problems,
     }))
 }
 

@@ -211,19 +211,28 @@ impl Workspace {
                     entry,
                     files: [(_, embed), (_, page)],
                 }) => {
-                    let source = self
-                        .pipeline
-                        .as_ref()
-                        .and_then(|p| p.guide(&file))
-                        .map(|g| g.source().to_string())
-                        .unwrap_or_default();
+                    let guide = self.pipeline.as_ref().and_then(|p| p.guide(&file));
+                    let source = guide.map(|g| g.source().to_string()).unwrap_or_default();
+                    // Front matter with mistakes is read as far as it goes
+                    // (so its body is checked), but the page from it is no
+                    // page build would write: the last good one stays,
+                    // marked stale, and the first one is shown until then.
+                    let front_broken = guide.is_some_and(|g| !g.front_problems.is_empty());
+                    if front_broken {
+                        self.failed.insert(file.clone());
+                        if self.pages.contains_key(&file) {
+                            continue;
+                        }
+                    }
                     let pages = GuidePages {
                         source,
                         entry,
                         embed: Bytes::from(embed),
                         page: Bytes::from(page),
                     };
-                    self.failed.remove(&file);
+                    if !front_broken {
+                        self.failed.remove(&file);
+                    }
                     self.pages.insert(file, Arc::new(pages));
                 }
                 Err(e) => {

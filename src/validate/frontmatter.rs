@@ -1,11 +1,104 @@
-//! Front matter rules that need more than one guide. (Per-file front matter
-//! problems are found while loading, where the YAML is parsed.)
+//! Front matter rules: values left unfilled, a source that is not the file's
+//! name, and (needing every guide) sources used twice. (Mistakes in the YAML
+//! itself are found while loading, where it is parsed.)
 
 use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::content::Guide;
 use crate::content::front_matter::file_span;
 use crate::diag::{Code, Finding};
+
+use super::GuideCtx;
+use super::text::PLACEHOLDER;
+
+/// An address or URL at the domains reserved for examples (RFC 2606), as
+/// `guidesite new` writes them: `TODO@example.com`, `https://x.example.org/`.
+static EXAMPLE_DOMAIN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\S*\bexample\.(?:com|org|net)\b\S*")
+        .expect("valid regex")
+});
+
+pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
+    let mut findings = placeholders(ctx.guide);
+    findings.extend(source_mismatch(ctx.guide));
+    findings
+}
+
+/// `frontmatter/placeholder`: the front matter is data the portal reads, so
+/// a value not filled in (a marker, an example address, `...`) stops the build.
+fn placeholders(guide: &Guide) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (key, value, span) in guide.front.texts(guide.yaml_offset) {
+        // Offsets inside the value are exact only when it is written plain.
+        let plain = guide.text.get(span.clone()) == Some(value);
+        let at = |found: Range<usize>| {
+            if plain {
+                span.start + found.start..span.start + found.end
+            } else {
+                span.clone()
+            }
+        };
+        let trimmed = value.trim();
+        if trimmed == "..." || trimmed == "…" {
+            findings.push(Finding::new(
+                Code::FrontmatterPlaceholder,
+                span.clone(),
+                format!("`{key}` is `{trimmed}`, copied from an example: write the real value"),
+            ));
+            continue;
+        }
+        for m in PLACEHOLDER.find_iter(value) {
+            findings.push(Finding::new(
+                Code::FrontmatterPlaceholder,
+                at(m.range()),
+                format!(
+                    "placeholder `{}` left in `{key}`: fill it in (the portal reads the front matter)",
+                    m.as_str()
+                ),
+            ));
+        }
+        for m in EXAMPLE_DOMAIN.find_iter(value) {
+            if PLACEHOLDER.is_match(m.as_str()) {
+                continue;
+            }
+            findings.push(Finding::new(
+                Code::FrontmatterPlaceholder,
+                at(m.range()),
+                format!(
+                    "`{}` in `{key}` is an example address, not a real one: write the real one",
+                    m.as_str()
+                ),
+            ));
+        }
+    }
+    findings
+}
+
+/// `frontmatter/source-mismatch`: links name a guide by its file
+/// (`meta.md`), URLs and the manifest by its source (`/facebook/`); two
+/// names for one guide confuse both.
+fn source_mismatch(guide: &Guide) -> Option<Finding> {
+    let written = guide.front.missing().all(|key| key != "source");
+    if !written || guide.source() == guide.stem || !guide.front_problems.is_empty() {
+        return None;
+    }
+    Some(Finding::new(
+        Code::FrontmatterSourceMismatch,
+        file_span(&guide.front.source, guide.yaml_offset),
+        format!(
+            "`source: {}` differs from the file name `{}.md`: rename the file to `{}.md`, \
+             or write `source: {}`, so that links and URLs name the guide alike",
+            guide.source(),
+            guide.stem,
+            guide.source(),
+            guide.stem
+        ),
+    ))
+}
 
 /// Which guide owns each source among `guides`: the one whose file is named
 /// after it (`tiktok.md` for `tiktok`), else the first by file name. The

@@ -150,14 +150,38 @@ fn anchor(
     } else {
         Vec::new()
     };
+    let hint = match did_you_mean(fragment, &names) {
+        hint if !hint.is_empty() => hint,
+        _ => closest(fragment, &names),
+    };
     Some(Finding::new(
         Code::LinkAnchor,
         span,
-        format!(
-            "`#{fragment}` names no heading or step in {page}{}",
-            did_you_mean(fragment, &names)
-        ),
+        format!("`#{fragment}` names no heading or step in {page}{hint}"),
     ))
+}
+
+/// How many ids a `link/anchor` lists when none is a near miss.
+const LISTED_IDS: usize = 5;
+
+/// The ids of the page most like `fragment`, when none is close enough
+/// for a did-you-mean: `(its closest ids: `a`, `b`)`.
+fn closest(fragment: &str, names: &[&str]) -> String {
+    let mut ranked: Vec<(f64, &str)> = names
+        .iter()
+        .map(|name| (strsim::jaro_winkler(fragment, name), *name))
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    let listed: Vec<String> = ranked
+        .iter()
+        .take(LISTED_IDS)
+        .map(|(_, name)| format!("`#{name}`"))
+        .collect();
+    if listed.is_empty() {
+        String::new()
+    } else {
+        format!("; its closest ids are {}", listed.join(", "))
+    }
 }
 
 #[cfg(test)]

@@ -58,6 +58,7 @@ type GuideRule = fn(&GuideCtx) -> Vec<Finding>;
 
 /// Every per-guide rule, run in this order.
 const GUIDE_RULES: &[GuideRule] = &[
+    frontmatter::check,
     steps::check,
     email::check,
     links::check,
@@ -105,7 +106,14 @@ pub fn guide_diagnostics(
         site,
         config,
     };
-    let findings = GUIDE_RULES.iter().flat_map(|rule| rule(&ctx)).collect();
+    // What is wrong with the front matter is reported with what the body
+    // rules find, in one run.
+    let findings = guide
+        .front_problems
+        .iter()
+        .cloned()
+        .chain(GUIDE_RULES.iter().flat_map(|rule| rule(&ctx)))
+        .collect();
     cap_repeats(findings)
         .into_iter()
         .map(|finding| guide.diagnostic(finding))

@@ -6,6 +6,8 @@ use crate::diag::{Code, Finding};
 use crate::render::facts::Step;
 
 use super::GuideCtx;
+use super::email::{is_valid_address, mailto_address};
+use crate::content::is_control;
 
 pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
     let steps = &ctx.facts.steps;
@@ -63,7 +65,49 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
             }
         }
     }
+    findings.extend(contacts_missing(ctx));
     findings
+}
+
+/// `steps/contact-missing`: the form asks that each contact has access
+/// before onboarding, so the guide must tell the reader to give it: a step
+/// or paragraph naming the address (or a `mailto:` link to it).
+fn contacts_missing(ctx: &GuideCtx) -> Vec<Finding> {
+    let guide = ctx.guide;
+    let grantee = guide.front.access.as_ref().map(|a| a.grantee.value.as_str());
+    let role = guide
+        .front
+        .access
+        .as_ref()
+        .map_or("Analyst", |a| a.role.value.as_str());
+    let told = |contact: &str| {
+        ctx.facts.steps.iter().any(|s| names(&s.text, contact))
+            || ctx.facts.texts.iter().any(|run| names(run.text(&guide.text), contact))
+            || ctx.facts.links.iter().any(|link| {
+                mailto_address(&link.dest).is_some_and(|a| a.eq_ignore_ascii_case(contact))
+            })
+    };
+    guide
+        .front
+        .contacts
+        .iter()
+        .filter(|c| grantee.is_none_or(|g| !g.eq_ignore_ascii_case(&c.value)))
+        // An address that is not one is `email/invalid`'s to say.
+        .filter(|c| is_valid_address(&c.value) && !c.value.chars().any(is_control))
+        .filter(|c| !told(&c.value))
+        .map(|contact| {
+            let c = &contact.value;
+            Finding::new(
+                Code::StepsContactMissing,
+                file_span(contact, guide.yaml_offset),
+                format!(
+                    "the form asks that `{c}` has access before onboarding, but no step or \
+                     paragraph tells the reader to give it: add a step such as \
+                     `Invite [{c}](mailto:{c}) as **{role}**.`"
+                ),
+            )
+        })
+        .collect()
 }
 
 /// Whether `text` names `needle` as a whole word or address (ignoring case):
@@ -123,7 +167,15 @@ mod tests {
     use super::*;
     use crate::content::Guide;
     use crate::render::facts::Facts;
-    use crate::validate::test_support::{codes, guide_with_body, run, span_of};
+    use crate::render::facts::TextRun;
+    use crate::validate::test_support::{FRONT, codes, guide, run, span_of};
+
+    /// The test guide with `body` and no contacts (they have a test of
+    /// their own below).
+    fn guide_with_body(body: &str) -> Guide {
+        let front = FRONT.replace("contacts: [ops@agency.example]\n", "");
+        guide("meta", &format!("{front}{body}"))
+    }
 
     #[test]
     fn names_whole_words_and_addresses_only() {
@@ -235,5 +287,44 @@ mod tests {
         assert_eq!(&guide.text[found[0].span.clone()], "data@agency.example");
         assert!(found[0].span.end < guide.body_offset);
         assert_eq!(&guide.text[found[1].span.clone()], "Analyst");
+    }
+
+    #[test]
+    fn each_contact_must_be_given_access_by_a_step_or_paragraph() {
+        let told = "Then give ops@agency.example the same access.";
+        for (body, reported) in [
+            (NAMED.to_string(), true),
+            (format!("{NAMED}\n{told}\n"), false),
+            (format!("{NAMED}3. Invite OPS@agency.example.\n"), false),
+        ] {
+            let guide = crate::validate::test_support::guide_with_body(&body);
+            let steps: Vec<Step> = body
+                .lines()
+                .filter(|l| l.starts_with(char::is_numeric))
+                .map(|l| step(&guide, 0, l))
+                .collect();
+            let mut facts = facts(steps);
+            if body.contains(told) {
+                facts.texts.push(TextRun {
+                    rewritten: None,
+                    span: span_of(&guide.text, told),
+                });
+            }
+            let found = run(check, &guide, &facts);
+            let expected: &[Code] = if reported {
+                &[Code::StepsContactMissing]
+            } else {
+                &[]
+            };
+            assert_eq!(codes(&found), expected, "{body}");
+            if reported {
+                assert_eq!(&guide.text[found[0].span.clone()], "ops@agency.example");
+                assert!(
+                    found[0].message.contains("Invite [ops@agency.example](mailto:ops@agency.example) as **Analyst**"),
+                    "{}",
+                    found[0].message
+                );
+            }
+        }
     }
 }

@@ -38,6 +38,7 @@ pub fn guide(stem: &str, text: &str) -> Guide {
         yaml_offset: parts.yaml.start,
         body_offset: parts.body_offset,
         front,
+        front_problems: Vec::new(),
     }
 }
 

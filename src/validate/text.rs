@@ -1,17 +1,17 @@
-//! `text/placeholder`: words an author leaves meaning "not done yet".
+//! `text/placeholder`: words an author leaves in the body meaning "not done
+//! yet" (in the front matter they are `frontmatter/placeholder`, an error).
 
 use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::content::front_matter::file_span;
 use crate::diag::{Code, Finding};
 
 use super::GuideCtx;
 
 // Upper-case markers only: "todo" in running text is usually an ordinary word.
-static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
+pub(super) static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?:TODO|TBD|FIXME|XXX)\b|(?i:\blorem ipsum\b)").expect("valid regex")
 });
 
@@ -48,23 +48,6 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
             "the text",
         ));
     }
-    // Values an author fills in (the scaffold leaves TODOs there too).
-    let front = &guide.front;
-    let names = [&front.title, &front.platform];
-    let access = front.access.iter().flat_map(|a| [&a.grantee, &a.role]);
-    let portal = front.onboard.iter().map(|o| &o.portal);
-    for value in names
-        .into_iter()
-        .chain(access)
-        .chain(&front.contacts)
-        .chain(portal)
-    {
-        let span = file_span(value, guide.yaml_offset);
-        // Offsets inside the value are exact only when it is written plain:
-        // a quoted or escaped value differs from its source.
-        let plain = guide.text.get(span.clone()) == Some(value.value.as_str());
-        findings.extend(placeholders(&value.value, &span, plain, "the front matter"));
-    }
     findings
 }
 
@@ -95,7 +78,7 @@ fn placeholders<'a>(
 mod tests {
     use super::*;
     use crate::render::facts::{Facts, TextRun};
-    use crate::validate::test_support::{FRONT, codes, guide, guide_with_body, run, span_of};
+    use crate::validate::test_support::{codes, guide_with_body, run, span_of};
 
     /// Each of `runs` of `guide`'s body as a verbatim text run.
     fn verbatim(guide: &crate::content::Guide, runs: &[&str]) -> Facts {
@@ -144,21 +127,5 @@ mod tests {
         let found = run(check, &guide, &facts);
         assert_eq!(codes(&found), [Code::TextPlaceholder]);
         assert_eq!(found[0].span, span);
-    }
-
-    #[test]
-    fn front_matter_values_are_searched_exactly_when_written_plain() {
-        let text = FRONT
-            .replace("title: Meta access", "title: Meta access TBD")
-            .replace("role: Analyst", "role: \"FIXME\\u0020\"");
-        let guide = guide("meta", &text);
-        let found = run(check, &guide, &Facts::default());
-        let at: Vec<&str> = found.iter().map(|f| &guide.text[f.span.clone()]).collect();
-        assert_eq!(at, ["TBD", "\"FIXME\\u0020\""]);
-        assert!(
-            found
-                .iter()
-                .all(|f| f.message.ends_with("in the front matter"))
-        );
     }
 }

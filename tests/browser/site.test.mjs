@@ -96,7 +96,7 @@ access:
   role: Analyst
 contacts: [ops@agency.example]
 onboard:
-  portal: https://portal.example.com/
+  portal: https://portal.agency.test/
   fields:
     - { name: account_id, label: "<i onmouseover=alert(1)>Id</i>", type: text, required: true, help: "<script>window.__pwned='help'</script>" }
 ---

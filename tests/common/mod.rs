@@ -9,18 +9,19 @@ use std::process::Output;
 use assert_cmd::Command;
 
 /// Who a fixture guide's advertiser grants access to, and with what role.
-pub const GRANTEE: &str = "data@example.com";
+pub const GRANTEE: &str = "data@agency.test";
 pub const ROLE: &str = "Analyst";
-pub const CONTACTS: [&str; 2] = ["ops@example.com", "team@example.com"];
-pub const PORTAL: &str = "https://portal.example.com/onboard";
+pub const CONTACTS: [&str; 2] = ["ops@agency.test", "team@agency.test"];
+pub const PORTAL: &str = "https://portal.agency.test/onboard";
 
 /// A body that passes every offline rule: an ordered list of steps that names
-/// the grantee as a `mailto:` link and the role in bold.
+/// the grantee as a `mailto:` link, the role in bold, and the contacts.
 pub const STEPS: &str = "## Grant access
 
 1. Open the **Members** page of your ad account.
-2. Invite [data@example.com](mailto:data@example.com) as a member.
+2. Invite [data@agency.test](mailto:data@agency.test) as a member.
 3. Give the member the **Analyst** role.
+4. Give ops@agency.test and team@agency.test the same access.
 ";
 
 /// The text of a valid guide with full front matter. `overrides` replace the
