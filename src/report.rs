@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Excerpt, Severity, count};
@@ -62,6 +62,18 @@ pub fn human(diagnostics: &[Diagnostic], color: bool) -> String {
     out.push_str(&summary(diagnostics));
     out.push('\n');
     out
+}
+
+/// The source line of `d` and its caret as [`human`] draws them (cut
+/// around the column, tabs expanded, wide characters counted as two
+/// columns), without the title and location, for serve's overlay;
+/// `None` when `d` has no excerpt.
+pub fn source_lines(d: &Diagnostic) -> Option<String> {
+    let (source, range) = printable_excerpt(d.excerpt.as_ref()?);
+    let snippet = Snippet::source(source)
+        .line_start(d.line)
+        .annotation(AnnotationKind::Primary.span(range));
+    Some(Renderer::plain().render(&[Group::with_level(Level::ERROR).element(snippet)]))
 }
 
 /// `text` safe to print on a terminal: control characters (C0 but tab, DEL,
