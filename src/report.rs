@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Excerpt, Severity, count};
@@ -73,7 +73,8 @@ pub fn source_lines(d: &Diagnostic) -> Option<String> {
     let snippet = Snippet::source(source)
         .line_start(d.line)
         .annotation(AnnotationKind::Primary.span(range));
-    Some(Renderer::plain().render(&[Group::with_level(Level::ERROR).element(snippet)]))
+    let group = annotate_snippets::Group::with_level(Level::ERROR).element(snippet);
+    Some(Renderer::plain().render(&[group]))
 }
 
 /// `text` safe to print on a terminal: control characters (C0 but tab, DEL,
