@@ -2,10 +2,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use serde::Deserialize;
 
-use crate::diag::{Code, Severity};
+use crate::diag::{Code, Severity, did_you_mean};
 use crate::{site_root, yaml};
 
 /// The whole site configuration.
@@ -20,6 +22,8 @@ pub struct SiteConfig {
     pub onboard: OnboardConfig,
     pub links: LinkConfig,
     pub emails: EmailConfig,
+    /// Where `serve`'s overlay links a diagnostic's location.
+    pub editor: EditorPattern,
     pub lints: BTreeMap<Code, Severity>,
 }
 
@@ -33,6 +37,7 @@ impl Default for SiteConfig {
             onboard: OnboardConfig::default(),
             links: LinkConfig::default(),
             emails: EmailConfig::default(),
+            editor: EditorPattern::default(),
             lints: BTreeMap::new(),
         }
     }
@@ -89,6 +94,163 @@ impl Default for EmailConfig {
             check_domains: true,
             resolver: "system".into(),
         }
+    }
+}
+
+/// `editor:`, a URL pattern that opens a file at a line in the author's
+/// editor: `{path}` (the file's absolute path), `{line}` and `{column}`
+/// (1-based) are filled in. Checked when read, so a typo is a config error
+/// rather than a dead link, and a pattern that would run script in the page
+/// (`javascript:`) is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditorPattern(Vec<EditorPart>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum EditorPart {
+    Text(String),
+    Path,
+    Line,
+    Column,
+}
+
+/// What `{path}` may leave unencoded: the path's `/` and URL-safe
+/// punctuation; everything else (space, `#`, `?`, `%`, `&`, non-ASCII) is
+/// percent-encoded, so the path stays one piece of the URL wherever the
+/// pattern puts it.
+const PATH_KEEPS: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'/')
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// Schemes whose URLs run in the page instead of opening an application.
+const SCRIPT_SCHEMES: [&str; 3] = ["javascript", "vbscript", "data"];
+
+impl EditorPattern {
+    const DEFAULT: &str = "vscode://file/{path}:{line}:{column}";
+    const PLACEHOLDERS: [&str; 3] = ["{path}", "{line}", "{column}"];
+
+    /// The URL that opens `path` (absolute) at `line` and `column`. A `/`
+    /// right before `{path}` stands for the absolute path's own leading `/`:
+    /// `vscode://file/{path}` gives `vscode://file/home/me/a.md` (a doubled
+    /// slash would make VS Code read `home` as a network host).
+    pub fn url(&self, path: &Path, line: usize, column: usize) -> String {
+        let mut url = String::new();
+        for part in &self.0 {
+            match part {
+                EditorPart::Text(text) => url.push_str(text),
+                EditorPart::Line => url.push_str(&line.to_string()),
+                EditorPart::Column => url.push_str(&column.to_string()),
+                EditorPart::Path => {
+                    let bytes = path.as_os_str().as_encoded_bytes();
+                    let bytes = match bytes.strip_prefix(b"/") {
+                        Some(rest) if url.ends_with('/') => rest,
+                        _ => bytes,
+                    };
+                    url.extend(percent_encoding::percent_encode(bytes, PATH_KEEPS));
+                }
+            }
+        }
+        url
+    }
+}
+
+impl Default for EditorPattern {
+    fn default() -> Self {
+        Self::DEFAULT.parse().expect("the default pattern is valid")
+    }
+}
+
+impl FromStr for EditorPattern {
+    type Err = String;
+
+    /// Splits a pattern into text and placeholders; the error says what is
+    /// wrong in the author's words.
+    fn from_str(pattern: &str) -> Result<Self, Self::Err> {
+        check_editor_scheme(pattern)?;
+        let mut parts = Vec::new();
+        let mut rest = pattern;
+        while let Some(open) = rest.find('{') {
+            if open > 0 {
+                parts.push(EditorPart::Text(rest[..open].to_string()));
+            }
+            let Some(close) = rest[open..].find('}').map(|i| open + i + 1) else {
+                return Err(format!(
+                    "`{{` without `}}` in `editor`: the placeholders are {}",
+                    placeholder_list()
+                ));
+            };
+            parts.push(match &rest[open..close] {
+                "{path}" => EditorPart::Path,
+                "{line}" => EditorPart::Line,
+                "{column}" => EditorPart::Column,
+                unknown => return Err(unknown_placeholder(unknown)),
+            });
+            rest = &rest[close..];
+        }
+        if !rest.is_empty() {
+            parts.push(EditorPart::Text(rest.to_string()));
+        }
+        if !parts.contains(&EditorPart::Path) {
+            return Err(format!(
+                "`editor` has no `{{path}}`: it could not say which file to open (the default is `{}`)",
+                Self::DEFAULT
+            ));
+        }
+        Ok(EditorPattern(parts))
+    }
+}
+
+fn unknown_placeholder(unknown: &str) -> String {
+    let hint = did_you_mean(unknown, &EditorPattern::PLACEHOLDERS);
+    let hint = if hint.is_empty() {
+        format!(": the placeholders are {}", placeholder_list())
+    } else {
+        hint
+    };
+    format!("unknown placeholder `{unknown}` in `editor`{hint}")
+}
+
+fn placeholder_list() -> String {
+    EditorPattern::PLACEHOLDERS
+        .map(|p| format!("`{p}`"))
+        .join(", ")
+}
+
+/// An editor pattern starts with a scheme (`vscode:`, `idea:`, `http:` …)
+/// that is not one of [`SCRIPT_SCHEMES`], and has no whitespace or control
+/// characters (which browsers drop from a URL: `java\tscript:` runs).
+fn check_editor_scheme(pattern: &str) -> Result<(), String> {
+    if pattern.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("`editor` is a URL: it may not contain spaces or control characters".into());
+    }
+    let scheme = pattern
+        .split_once(':')
+        .map(|(scheme, _)| scheme)
+        .filter(|s| {
+            s.starts_with(|c: char| c.is_ascii_alphabetic())
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        })
+        .ok_or_else(|| {
+            format!(
+                "`editor` must start with a URL scheme such as `vscode:` (the default is `{}`)",
+                EditorPattern::DEFAULT
+            )
+        })?;
+    if SCRIPT_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str()) {
+        return Err(format!(
+            "`editor` may not be a `{scheme}:` URL, which would run in the page instead of opening an editor"
+        ));
+    }
+    Ok(())
+}
+
+impl<'de> Deserialize<'de> for EditorPattern {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let pattern = String::deserialize(d)?;
+        pattern.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -202,5 +364,67 @@ mod tests {
     fn unknown_key_is_an_error_with_suggestion() {
         let err = SiteConfig::parse("titel: x\n", Path::new("site.yaml")).unwrap_err();
         assert!(err.to_string().contains("did you mean `title`"), "{err}");
+    }
+
+    fn editor(yaml: &str) -> Result<EditorPattern, String> {
+        SiteConfig::parse(yaml, Path::new("site.yaml"))
+            .map(|c| c.editor)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_default_editor_opens_vscode_at_the_line_and_column() {
+        let url = EditorPattern::default().url(Path::new("/home/me/site/content/meta.md"), 12, 5);
+        assert_eq!(url, "vscode://file/home/me/site/content/meta.md:12:5");
+    }
+
+    #[test]
+    fn the_editor_path_is_percent_encoded_and_keeps_its_slashes() {
+        let pattern = editor("editor: idea://open?file={path}&line={line}\n").unwrap();
+        let url = pattern.url(Path::new("/tmp/my site/#1 100%?&é/a.md"), 3, 9);
+        assert_eq!(
+            url,
+            "idea://open?file=/tmp/my%20site/%231%20100%25%3F%26%C3%A9/a.md&line=3"
+        );
+    }
+
+    #[test]
+    fn an_unknown_editor_placeholder_is_a_config_error_with_a_suggestion() {
+        let err = editor("title: x\neditor: vscode://file/{pth}:{line}\n").unwrap_err();
+        assert!(err.starts_with("site.yaml:2:"), "{err}");
+        assert!(
+            err.contains("unknown placeholder `{pth}` in `editor`, did you mean `{path}`?"),
+            "{err}"
+        );
+        let err = editor("editor: x://{path}?at={offset}\n").unwrap_err();
+        assert!(
+            err.contains(
+                "`{offset}` in `editor`: the placeholders are `{path}`, `{line}`, `{column}`"
+            ),
+            "{err}"
+        );
+        let err = editor("editor: x://{path}:{line\n").unwrap_err();
+        assert!(err.contains("`{` without `}`"), "{err}");
+        let err = editor("editor: x://open?line={line}\n").unwrap_err();
+        assert!(err.contains("no `{path}`"), "{err}");
+    }
+
+    #[test]
+    fn an_editor_pattern_that_would_run_script_is_refused() {
+        // As YAML values: a tab inside the scheme or a leading space are
+        // dropped by browsers, so they must not slip past the check.
+        for bad in [
+            "javascript:alert({path})",
+            "JavaScript:alert({path})",
+            "data:text/html,{path}",
+            "vbscript:x({path})",
+            r#""java\tscript:alert({path})""#,
+            r#"" javascript:alert({path})""#,
+            "/open?file={path}",
+        ] {
+            let err = editor(&format!("editor: {bad}\n")).unwrap_err();
+            assert!(err.starts_with("site.yaml:1:"), "{bad}: {err}");
+        }
+        assert!(editor("editor: http://localhost:63342/api/file/{path}:{line}\n").is_ok());
     }
 }

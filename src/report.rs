@@ -64,6 +64,19 @@ pub fn human(diagnostics: &[Diagnostic], color: bool) -> String {
     out
 }
 
+/// The source line of `d` and its caret as [`human`] draws them (cut
+/// around the column, tabs expanded, wide characters counted as two
+/// columns), without the title and location, for serve's overlay;
+/// `None` when `d` has no excerpt.
+pub fn source_lines(d: &Diagnostic) -> Option<String> {
+    let (source, range) = printable_excerpt(d.excerpt.as_ref()?);
+    let snippet = Snippet::source(source)
+        .line_start(d.line)
+        .annotation(AnnotationKind::Primary.span(range));
+    let group = annotate_snippets::Group::with_level(Level::ERROR).element(snippet);
+    Some(Renderer::plain().render(&[group]))
+}
+
 /// `text` safe to print on a terminal: control characters (C0 but tab, DEL,
 /// C1) and bidirectional overrides are shown as `\u{1b}`-style escapes, so a
 /// file name or a line of a guide cannot move the cursor, recolour the

@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-use common::{STEPS, Serve, SiteFixture, assert_exit};
+use common::{STEPS, Serve, SiteFixture, assert_exit, line_of};
 use guidesite::serve::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS};
 
 /// The whole wait allowed for a change to show (the issue's budget).
@@ -394,4 +394,223 @@ fn a_stalled_request_is_closed_after_the_header_timeout() {
     // The reload stream, older than the timeout, is an answer in progress: still open.
     site.guide("acme", &STEPS.replace("Open the", "First open the"));
     await_reload(&reloads);
+}
+
+/// A guide whose body has a placeholder on an ASCII line with raw HTML, a
+/// CJK line and a line with tabs: each is a `text/placeholder` warning.
+const SLIPS: &str = "1. Open the <b>Members</b> page, then TODO.
+2. Invite [data@example.com](mailto:data@example.com) as a member.
+3. Give the member the **Analyst** role.
+
+日本語の説明 TODO ここ。
+
+Note:\tsee\tTODO here.
+
+<img src=x onerror=alert(1)> TODO too.
+";
+
+/// The overlay `<div>` of a served page.
+fn overlay_of(page: &str) -> &str {
+    let start = page
+        .find("<div id=\"guidesite-overlay\"")
+        .unwrap_or_else(|| panic!("no overlay in {page}"));
+    let end = start + page[start..].find("</ul></div>").expect("the overlay ends");
+    &page[start..end]
+}
+
+/// The overlay's item for the diagnostic at `location` (`content/x.md:3:1`).
+fn overlay_item<'a>(overlay: &'a str, location: &str) -> &'a str {
+    overlay
+        .split("<li>")
+        .find(|item| item.contains(&format!("<code>{location}</code>")))
+        .unwrap_or_else(|| panic!("no item at {location} in {overlay}"))
+}
+
+/// (the `href` of an item's location, its `<pre>` of source lines as HTML).
+fn link_and_source(item: &str) -> (&str, &str) {
+    let between = |open: &str, close: &str| {
+        let start = item
+            .find(open)
+            .unwrap_or_else(|| panic!("no {open} in {item}"))
+            + open.len();
+        &item[start..start + item[start..].find(close).expect("closed")]
+    };
+    let source = between("<pre", "</pre>");
+    (
+        between("href=\"", "\""),
+        &source[source.find('>').unwrap() + 1..],
+    )
+}
+
+/// HTML as the text a browser shows: tags dropped, entities decoded.
+fn shown_text(html: &str) -> String {
+    let mut text = String::new();
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        text.push_str(&rest[..open]);
+        rest = &rest[open + rest[open..].find('>').expect("tag closed") + 1..];
+    }
+    text.push_str(rest);
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+}
+
+/// `N | line` and, under it, the caret `columns` terminal columns in.
+fn line_and_caret(line_number: usize, line: &str, columns: usize, carets: usize) -> String {
+    let gutter = " ".repeat(line_number.to_string().len());
+    format!(
+        "{line_number} | {line}\n{gutter} | {}{}",
+        " ".repeat(columns),
+        "^".repeat(carets)
+    )
+}
+
+#[test]
+fn the_overlay_shows_each_source_line_with_its_caret_like_the_terminal() {
+    let site = SiteFixture::new();
+    site.guide("acme", SLIPS);
+    let text = site.read("content/acme.md");
+    let server = Server::start(&site);
+    let page = server.get("/acme/").1;
+    let overlay = overlay_of(&page);
+    let terminal = common::stderr(&site.run(&["check", "--offline"]));
+
+    let ascii = line_of(&text, "<b>Members</b>");
+    let cjk = line_of(&text, "日本語");
+    let tabs = line_of(&text, "Note:");
+    // (line, column, the line as the terminal shows it, columns before `TODO`)
+    let cases = [
+        (ascii, 39, "1. Open the <b>Members</b> page, then TODO.", 38),
+        // Six CJK characters take two columns each, then a space.
+        (cjk, 8, "日本語の説明 TODO ここ。", 6 * 2 + 1),
+        // The terminal shows each tab as four spaces.
+        (tabs, 11, "Note:    see    TODO here.", 5 + 4 + 3 + 4),
+    ];
+    for (line, column, shown, columns) in cases {
+        let item = overlay_item(overlay, &format!("content/acme.md:{line}:{column}"));
+        let (_, source) = link_and_source(item);
+        let expected = line_and_caret(line, shown, columns, 4);
+        let source_text = shown_text(source);
+        assert!(
+            source_text.ends_with(&expected),
+            "{source}\nwanted\n{expected}"
+        );
+        assert!(
+            terminal.contains(&source_text),
+            "the overlay shows what `check` prints:\n{source_text}\nin\n{terminal}"
+        );
+    }
+    let (_, source) = link_and_source(overlay_item(
+        overlay,
+        &format!("content/acme.md:{ascii}:39"),
+    ));
+    assert!(
+        source.contains("1. Open the &lt;b&gt;Members&lt;/b&gt; page, then TODO."),
+        "the line is escaped: {source}"
+    );
+    let (_, source) = link_and_source(overlay_item(overlay, &format!("content/acme.md:{cjk}:8")));
+    assert!(
+        source.contains("<span style=\"display:inline-block;width:2ch\">日</span>"),
+        "a wide character takes its two columns whatever the font: {source}"
+    );
+    assert!(
+        !overlay.contains("\t"),
+        "tabs are laid out as the terminal does"
+    );
+    assert!(
+        !overlay.contains("<img")
+            && overlay.contains("&lt;img src=x onerror=alert(1)&gt; TODO too."),
+        "the guide's HTML never becomes live in the overlay: {overlay}"
+    );
+}
+
+#[test]
+fn a_long_line_is_cut_around_the_column_as_the_terminal_cuts_it() {
+    let site = SiteFixture::new();
+    let placeholder = format!("{}TODO{}", "word ".repeat(100), " tail".repeat(100));
+    // A long problem: the terminal's renderer cuts the line once more.
+    let url = format!("http://insecure.test/{}", "x".repeat(150));
+    let link = format!(
+        "{}see [docs]({url}) and{}",
+        "word ".repeat(40),
+        " tail".repeat(40)
+    );
+    site.guide("acme", &format!("{STEPS}\n{placeholder}\n\n{link}\n"));
+    let text = site.read("content/acme.md");
+    let server = Server::start(&site);
+    let page = server.get("/acme/").1;
+    let overlay = overlay_of(&page);
+    let terminal = common::stderr(&site.run(&["check", "--offline"]));
+    let shown_at = |location: String| {
+        let source = shown_text(link_and_source(overlay_item(overlay, &location)).1);
+        assert!(terminal.contains(&source), "{source}\nin\n{terminal}");
+        source.lines().nth(1).unwrap().to_string()
+    };
+
+    let line = line_of(&text, "word TODO");
+    let shown = shown_at(format!("content/acme.md:{line}:501"));
+    assert!(
+        shown.starts_with(&format!("{line} | …word")) && shown.ends_with("tail…"),
+        "{shown}"
+    );
+    let line = line_of(&text, "insecure.test");
+    // 40 words of five characters and `see `, then the link.
+    let shown = shown_at(format!("content/acme.md:{line}:205"));
+    assert!(
+        shown.starts_with(&format!("{line} | ...word")) && shown.ends_with("xxx..."),
+        "{shown}"
+    );
+    assert!(shown.chars().count() < 150, "{shown}");
+}
+
+#[test]
+fn each_location_links_to_the_editor_of_site_yaml_or_vscode() {
+    let site = SiteFixture::new();
+    site.guide("acme", SLIPS);
+    let line = line_of(&site.read("content/acme.md"), "日本語");
+    let file = site.path().canonicalize().unwrap().join("content/acme.md");
+    let location = format!("content/acme.md:{line}:8");
+    {
+        let server = Server::start(&site);
+        let page = server.get("/acme/").1;
+        let (href, _) = link_and_source(overlay_item(overlay_of(&page), &location));
+        assert_eq!(href, format!("vscode://file{}:{line}:8", file.display()));
+    }
+    site.site_yaml("editor: idea://open?file={path}&line={line}&column={column}\n");
+    let server = Server::start(&site);
+    let page = server.get("/acme/").1;
+    let (href, _) = link_and_source(overlay_item(overlay_of(&page), &location));
+    assert_eq!(
+        href,
+        format!(
+            "idea://open?file={}&amp;line={line}&amp;column=8",
+            file.display()
+        )
+    );
+}
+
+#[test]
+fn a_bad_editor_pattern_is_a_config_error() {
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS);
+    for (pattern, message) in [
+        (
+            "vscode://file/{pth}:{line}",
+            "site.yaml:2:9: unknown placeholder `{pth}` in `editor`, did you mean `{path}`?",
+        ),
+        (
+            "javascript:alert({path})",
+            "site.yaml:2:9: `editor` may not be a `javascript:` URL",
+        ),
+    ] {
+        site.site_yaml(&format!("title: Help\neditor: {pattern}\n"));
+        for command in [&["check", "--offline"][..], &["build"]] {
+            let output = site.run(command);
+            assert_exit(&output, 2);
+            let stderr = common::stderr(&output);
+            assert!(stderr.contains(message), "{command:?}: {stderr}");
+        }
+    }
 }

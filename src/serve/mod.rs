@@ -22,6 +22,7 @@ use axum::routing::get;
 use notify_debouncer_full::notify::{EventKind, RecursiveMode};
 use tokio::sync::broadcast;
 use tokio_stream::{Stream, StreamExt, wrappers::BroadcastStream};
+use unicode_width::UnicodeWidthChar;
 
 use crate::diag::{Diagnostic, Severity};
 pub use listen::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS};
@@ -308,6 +309,7 @@ async fn page(State(state): State<AppState>, uri: Uri) -> Response {
             &workspace.diagnostics(),
             workspace.problem.as_deref(),
             stale_because.as_deref(),
+            |d| workspace.editor_url(d),
         );
         drop(workspace);
         let html = inject(&String::from_utf8_lossy(&bytes), &overlay);
@@ -375,6 +377,7 @@ fn overlay(
     diagnostics: &[Diagnostic],
     problem: Option<&str>,
     stale_because: Option<&str>,
+    editor_url: impl Fn(&Diagnostic) -> Option<String>,
 ) -> String {
     if diagnostics.is_empty() && problem.is_none() && stale_because.is_none() {
         return String::new();
@@ -394,20 +397,7 @@ fn overlay(
         ));
     }
     for d in diagnostics {
-        let color = if d.severity == Severity::Error {
-            "#ffb4a9"
-        } else {
-            "#ffe08a"
-        };
-        items.push_str(&format!(
-            "<li><strong style=\"color:{color}\">{}[{}]</strong> <code>{}:{}:{}</code> {}</li>",
-            d.severity.as_str(),
-            d.code,
-            escape(&d.file),
-            d.line,
-            d.column,
-            escape(&d.message)
-        ));
+        items.push_str(&overlay_item(d, editor_url(d)));
     }
     format!(
         "<div id=\"guidesite-overlay\" role=\"alert\" style=\"position:fixed;inset:auto 0 0 0;max-height:45vh;overflow:auto;\
@@ -416,6 +406,76 @@ fn overlay(
          <p style=\"margin:0 0 .5rem\">guidesite: {}</p><ul style=\"margin:0;padding-left:1.25rem\">{items}</ul></div>",
         crate::report::summary(diagnostics)
     )
+}
+
+/// One diagnostic: severity and code, its location as a link that opens
+/// the file there in the author's editor, the message, and the source line
+/// with its caret as the terminal shows them.
+fn overlay_item(d: &Diagnostic, editor_url: Option<String>) -> String {
+    let color = if d.severity == Severity::Error {
+        "#ffb4a9"
+    } else {
+        "#ffe08a"
+    };
+    let location = format!("<code>{}:{}:{}</code>", escape(&d.file), d.line, d.column);
+    let location = match editor_url {
+        Some(url) => format!(
+            "<a href=\"{}\" title=\"open in your editor\" style=\"color:inherit\">{location}</a>",
+            escape(&url)
+        ),
+        None => location,
+    };
+    let source = crate::report::source_lines(d).map_or(String::new(), |lines| {
+        format!(
+            "<pre class=\"guidesite-source\" style=\"margin:.25rem 0 .75rem;padding:0;border:0;\
+             background:none;color:inherit;font:inherit;white-space:pre;overflow-x:auto\">{}</pre>",
+            columns_html(&lines)
+        )
+    });
+    format!(
+        "<li><strong style=\"color:{color}\">{}[{}]</strong> {location} {}{source}</li>",
+        d.severity.as_str(),
+        d.code,
+        escape(&d.message)
+    )
+}
+
+/// `text`, laid out in terminal columns as the terminal report draws it,
+/// as HTML for a `<pre>`: escaped, and each non-ASCII character (with the
+/// zero-width marks after it, which combine with it) in a box exactly as
+/// many columns wide as the terminal gives it, so that the caret stays
+/// under its character whatever width the browser's fonts give CJK, emoji
+/// or accented letters.
+fn columns_html(text: &str) -> String {
+    let mut html = String::with_capacity(text.len() * 2);
+    // Where the text not written yet starts.
+    let mut unwritten = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        let mut end = start + c.len_utf8();
+        // A line break starts a line, never a box.
+        while let Some(&(at, mark)) = chars
+            .peek()
+            .filter(|(_, m)| c != '\n' && !m.is_ascii() && m.width() == Some(0))
+        {
+            end = at + mark.len_utf8();
+            chars.next();
+        }
+        let cluster = &text[start..end];
+        if cluster.is_ascii() {
+            continue;
+        }
+        // The width annotate-snippets counts for each character.
+        let columns: usize = cluster.chars().map(|c| c.width().unwrap_or(1)).sum();
+        html.push_str(&escape(&text[unwritten..start]));
+        html.push_str(&format!(
+            "<span style=\"display:inline-block;width:{columns}ch\">{}</span>",
+            escape(cluster)
+        ));
+        unwritten = end;
+    }
+    html.push_str(&escape(&text[unwritten..]));
+    html
 }
 
 fn escape(text: &str) -> String {
@@ -456,9 +516,31 @@ mod tests {
             message: "<script>".into(),
             excerpt: None,
         };
-        let html = overlay(&[d], None, None);
+        let html = overlay(&[d], None, None, |_| None);
         assert!(html.contains("error[steps/empty]") && html.contains("&lt;script&gt;"));
         assert!(!html.contains("<script>"));
+    }
+
+    #[test]
+    fn non_ascii_characters_are_boxed_to_their_terminal_columns() {
+        let boxed = |columns: usize, text: &str| {
+            format!("<span style=\"display:inline-block;width:{columns}ch\">{text}</span>")
+        };
+        assert_eq!(
+            columns_html("1 <日>\n"),
+            format!("1 &lt;{}&gt;\n", boxed(2, "日"))
+        );
+        // A combining mark stays with its letter; a line break is never boxed.
+        assert_eq!(
+            columns_html("e\u{301}é\u{301}\u{301}\n\u{301}a"),
+            format!(
+                "{}{}\n{}a",
+                boxed(1, "e\u{301}"),
+                boxed(1, "é\u{301}\u{301}"),
+                boxed(0, "\u{301}")
+            )
+        );
+        assert_eq!(columns_html("a&b"), "a&amp;b");
     }
 
     /// (status, body) of `path` as the server answers it.

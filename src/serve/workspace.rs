@@ -113,6 +113,13 @@ impl Workspace {
             .unwrap_or_default()
     }
 
+    /// The URL that opens `d`'s file at its line in the author's editor
+    /// (`editor:` in `site.yaml`); `None` while the site is not loaded.
+    pub fn editor_url(&self, d: &Diagnostic) -> Option<String> {
+        let editor = &self.pipeline.as_ref()?.config().editor;
+        Some(editor.url(&self.root.join(&d.file), d.line, d.column))
+    }
+
     /// A served file by its path under the site root (`tiktok/index.html`).
     pub fn file(&mut self, path: &str) -> Option<Served> {
         if site::is_listing(path) {

@@ -15,7 +15,7 @@ import { chromium } from 'playwright-core';
 
 export const require = createRequire(import.meta.url);
 export const repo = path.resolve(import.meta.dirname, '..', '..');
-const binary = process.env.GUIDESITE_BIN ?? path.join(repo, 'target', 'debug', 'guidesite');
+export const binary = process.env.GUIDESITE_BIN ?? path.join(repo, 'target', 'debug', 'guidesite');
 export const artifacts = path.join(repo, 'target', 'browser-artifacts');
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
