@@ -168,13 +168,15 @@ fn a_callout_inside_a_step_closes_with_the_step() {
                 1. Open the **Members** page.\n\n   :::note\n   Only admins see it.\n\n\
                 2. Invite [data@agency.test](mailto:data@agency.test) as **Analyst**.\n";
     let site = SiteFixture::new();
-    site.guide("meta", body);
+    let no_contacts = [("contacts", "[]")];
+    site.guide_with("meta", &no_contacts, body);
     // The `:::note` is never closed: said, and still no tag left open.
     let callouts = of_code(&site, "markdown/callout");
     assert_eq!(callouts.len(), 1, "{callouts:?}");
     assert_eq!(callouts[0].0, line_of(&text_of(&site), ":::note") as u64);
-    site.guide(
+    site.guide_with(
         "meta",
+        &no_contacts,
         &body.replace("Only admins see it.\n", "Only admins see it.\n   :::\n"),
     );
     assert_eq!(diagnostics(&site), []);

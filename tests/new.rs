@@ -27,26 +27,42 @@ fn scaffold_points_at_each_placeholder_and_passes_once_filled() {
         assert!(text.contains(section), "{section}");
     }
 
-    // Unfilled: one text/placeholder per visible TODO, at its line and column.
+    // Unfilled: the front matter's placeholders are errors (the portal reads
+    // it: an unfilled scaffold cannot be built), the body's are warnings,
+    // each at its line and column.
     let (code, diagnostics) = check_json(&site);
-    assert_eq!(code, 0, "placeholders are warnings: {diagnostics:?}");
-    let mut reported: Vec<(u64, u64)> = diagnostics
+    assert_eq!(code, 1, "{diagnostics:?}");
+    let mut reported: Vec<(&str, u64, u64)> = diagnostics
         .iter()
         .map(|d| {
-            assert_eq!(d["code"], "text/placeholder", "{d}");
-            (d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap())
+            (
+                d["code"].as_str().unwrap(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
         })
         .collect();
     reported.sort();
-    let mut expected: Vec<(u64, u64)> = Vec::new();
+    let body_starts = text.match_indices("---\n").nth(1).unwrap().0;
+    let mut expected: Vec<(&str, u64, u64)> = Vec::new();
+    let mut at_line = 0;
     for (n, line) in text.lines().enumerate() {
+        let in_front = at_line < body_starts;
+        at_line += line.len() + 1;
         // A mailto: target is not text; its visible twin on the same line is reported.
         let visible = line.split("(mailto:").next().unwrap();
+        let code = if in_front {
+            "frontmatter/placeholder"
+        } else {
+            "text/placeholder"
+        };
         for (at, _) in visible.match_indices("TODO") {
-            expected.push((n as u64 + 1, visible[..at].chars().count() as u64 + 1));
+            expected.push((code, n as u64 + 1, visible[..at].chars().count() as u64 + 1));
         }
     }
+    expected.sort();
     assert_eq!(reported, expected);
+    assert_exit(&site.run(&["build"]), 1);
 
     // Filled in: nothing to report.
     let filled = text

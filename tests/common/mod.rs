@@ -21,7 +21,8 @@ pub const STEPS: &str = "## Grant access
 1. Open the **Members** page of your ad account.
 2. Invite [data@agency.test](mailto:data@agency.test) as a member.
 3. Give the member the **Analyst** role.
-4. Give ops@agency.test and team@agency.test the same access.
+
+Before onboarding, give ops@agency.test and team@agency.test the same access.
 ";
 
 /// The text of a valid guide with full front matter. `overrides` replace the
