@@ -1091,3 +1091,22 @@ onboard:
         }
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use super::super::parse;
+
+    /// Every slip at once, with multi-byte text around them.
+    const MESS: &str = "title: “Ü: ✓” #✓\n\tkey:val\n- { a: b, c d #e\n  - ‘x\nk: \"é\n\
+                        k: 'é' ü\n[é, {ü: \"\\\n  *é\n &\n%é: |\n  é\nkey ✓\n-é\n";
+
+    #[test]
+    fn no_prefix_or_suffix_of_a_messy_document_panics() {
+        // A cut anywhere leaves every recogniser a different half-written
+        // construct to read.
+        for (cut, _) in MESS.char_indices() {
+            let _ = parse::<std::collections::BTreeMap<String, String>>(&MESS[..cut]);
+            let _ = parse::<Vec<String>>(&MESS[cut..]);
+        }
+    }
+}
