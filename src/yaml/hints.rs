@@ -35,6 +35,8 @@ pub(super) fn explain(text: &str, at: usize, failure: Failure) -> Option<Hint> {
     match failure {
         Failure::UnknownKey(key) => comma_in_flow_value(text, at, key),
         Failure::DuplicateKey(key) => key_twice(text, at, key),
+        // `-item` under `contacts:` reaches serde as a scalar where a list
+        // belongs: the slip explains it better than the type does.
         Failure::WrongType(expected) => {
             syntax_slip(text, at).or_else(|| wrong_type(text, at, expected))
         }
@@ -287,7 +289,7 @@ fn colon_in_value(text: &str, at: usize, line: &Anatomy) -> Option<Hint> {
             let colon = line.colon.filter(|&c| c < at)?;
             let key = line.key.clone().map(|k| slice(text, k));
             (
-                key.or(None),
+                key,
                 slice(text, colon + 1..line.value.end.max(at + 1)).trim(),
             )
         }
