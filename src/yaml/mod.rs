@@ -1,5 +1,10 @@
 //! The one YAML entry point: strict parsing with positions and did-you-mean
-//! hints, shared by `site.yaml` and guide front matter.
+//! hints, shared by `site.yaml` and guide front matter. A failure the author
+//! made by a common slip (a `: ` in a value, a tab, an unclosed quote …) is
+//! said in plain words at its real cause, with the fix ([`hints`]).
+
+mod hints;
+mod scan;
 
 use serde::de::DeserializeOwned;
 use serde_saphyr::budget::BudgetBreach;
@@ -29,13 +34,39 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     budget.max_total_scalar_bytes = MAX_EXPANDED_BYTES;
     let mut options = Options::default();
     options.budget = Some(budget);
-    serde_saphyr::from_str_with_options(text, options).map_err(|err| convert(&err))
+    // `title: !important step` would otherwise lose its first word to an
+    // unknown tag, silently.
+    options.reject_unsupported_tags = true;
+    // A block of comments only is an empty mapping, as an empty one is: say
+    // which keys are missing rather than "unexpected end of file".
+    let text = if scan::has_content(text) { text } else { "{}" };
+    let value =
+        serde_saphyr::from_str_with_options(text, options).map_err(|err| convert(text, &err))?;
+    match hints::value_cut_by_comment(text) {
+        Some(hint) => Err(from_hint(text, hint)),
+        None => Ok(value),
+    }
 }
 
-fn convert(err: &Error) -> YamlError {
+fn from_hint(text: &str, hint: hints::Hint) -> YamlError {
+    let (line, column) = scan::line_col(text, hint.at);
+    YamlError {
+        unknown_key: false,
+        message: hint.message,
+        line,
+        column,
+    }
+}
+
+fn convert(text: &str, err: &Error) -> YamlError {
     let (line, column) = err.location().map_or((1, 1), |l| {
         (l.line().max(1) as usize, l.column().max(1) as usize)
     });
+    let failure = failure(err);
+    let at = scan::offset_of(text, line, column);
+    if let Some(hint) = failure.and_then(|f| hints::explain(text, at, f)) {
+        return from_hint(text, hint);
+    }
     let err = err.without_snippet();
     // At an alias the error says where it is used (the position above) and
     // wraps what went wrong.
@@ -92,14 +123,43 @@ fn convert(err: &Error) -> YamlError {
         }
         other => YamlError {
             unknown_key: false,
-            message: UserMessageFormatter
-                .format_message(other)
-                .replace("i64", "an integer")
-                .replace("u64", "a non-negative integer"),
+            message: format!(
+                "YAML cannot read this ({}): if a value holds `: `, ` #` or a quote, or starts \
+                 with a sign such as `@`, `*`, `[`, put it in quotes; indent with spaces, the \
+                 keys of one block the same",
+                UserMessageFormatter
+                    .format_message(other)
+                    .replace("i64", "an integer")
+                    .replace("u64", "a non-negative integer")
+            ),
             line,
             column,
         },
     }
+}
+
+/// The kind of failure, for [`hints::explain`]; `None` for the ones whose
+/// own message is already the plain one (missing key, budget).
+fn failure(err: &Error) -> Option<hints::Failure<'_>> {
+    let err = match err.without_snippet() {
+        Error::AliasError { error, .. } => error.without_snippet(),
+        other => other,
+    };
+    Some(match err {
+        Error::SerdeUnknownField { field, .. } => hints::Failure::UnknownKey(field),
+        Error::DuplicateMappingKey { key, .. } => {
+            hints::Failure::DuplicateKey(key.as_deref().unwrap_or_default())
+        }
+        Error::SerdeInvalidType { expected, .. } | Error::SerdeInvalidValue { expected, .. } => {
+            hints::Failure::WrongType(expected)
+        }
+        Error::InvalidScalar { ty, .. } => hints::Failure::WrongType(ty),
+        Error::InvalidBooleanStrict { .. } => hints::Failure::WrongType("bool"),
+        Error::NullIntoString { .. } => hints::Failure::WrongType("string"),
+        Error::Unexpected { expected, .. } => hints::Failure::WrongType(expected),
+        Error::SerdeMissingField { .. } | Error::Budget { .. } => return None,
+        _ => hints::Failure::Syntax,
+    })
 }
 
 #[cfg(test)]
