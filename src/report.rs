@@ -9,6 +9,7 @@ use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Excerpt, Severity, count};
+use crate::links::reach::Unchecked;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -19,15 +20,40 @@ pub enum Format {
 
 /// Renders `diagnostics` in `format`; `color` applies to human output only.
 pub fn format(diagnostics: &[Diagnostic], format: Format, color: bool) -> String {
+    format_check(diagnostics, None, format, color)
+}
+
+/// Renders what `check` found: `diagnostics`, and what the network left
+/// `unchecked` (one line in human output, an `unchecked` object in JSON, a
+/// `::warning::` without a file in GitHub's).
+pub fn format_check(
+    diagnostics: &[Diagnostic],
+    unchecked: Option<&Unchecked>,
+    format: Format,
+    color: bool,
+) -> String {
     match format {
-        Format::Human => human(diagnostics, color),
-        Format::Json => json(diagnostics),
-        Format::Github => github(diagnostics),
+        Format::Human => human_check(diagnostics, unchecked, color),
+        Format::Json => json_check(diagnostics, unchecked),
+        Format::Github => {
+            let mut out = github(diagnostics);
+            if let Some(unchecked) = unchecked {
+                out.push_str(&format!(
+                    "::warning::{}\n",
+                    escape_data(&unchecked.message())
+                ));
+            }
+            out
+        }
     }
 }
 
 /// rustc-style: code and message, the source line with an underline, a summary.
 pub fn human(diagnostics: &[Diagnostic], color: bool) -> String {
+    human_check(diagnostics, None, color)
+}
+
+fn human_check(diagnostics: &[Diagnostic], unchecked: Option<&Unchecked>, color: bool) -> String {
     let renderer = if color {
         Renderer::styled()
     } else {
@@ -58,6 +84,9 @@ pub fn human(diagnostics: &[Diagnostic], color: bool) -> String {
         };
         out.push_str(&rendered);
         out.push_str("\n\n");
+    }
+    if let Some(unchecked) = unchecked {
+        out.push_str(&format!("warning: {}\n", unchecked.message()));
     }
     out.push_str(&summary(diagnostics));
     out.push('\n');
@@ -137,14 +166,33 @@ struct JsonReport<'a> {
     diagnostics: &'a [Diagnostic],
     errors: usize,
     warnings: usize,
+    /// Only when the network left something unchecked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unchecked: Option<JsonUnchecked>,
+}
+
+#[derive(Serialize)]
+struct JsonUnchecked {
+    links: usize,
+    mail_domains: usize,
+    message: String,
 }
 
 /// One JSON object, as DESIGN.md specifies.
 pub fn json(diagnostics: &[Diagnostic]) -> String {
+    json_check(diagnostics, None)
+}
+
+fn json_check(diagnostics: &[Diagnostic], unchecked: Option<&Unchecked>) -> String {
     let report = JsonReport {
         diagnostics,
         errors: count(diagnostics, Severity::Error),
         warnings: count(diagnostics, Severity::Warn),
+        unchecked: unchecked.map(|u| JsonUnchecked {
+            links: u.links,
+            mail_domains: u.mail_domains,
+            message: u.message(),
+        }),
     };
     let mut json = serde_json::to_string(&report).expect("diagnostics always serialise");
     json.push('\n');
