@@ -184,6 +184,25 @@ fn network(
         runtime.shutdown_background();
         return Ok((links::Report::default(), DomainStatuses::new(), None));
     };
+    let judged = judge_silence(&runtime, config, timeout, report, statuses);
+    // Idle keep-alive connections need no goodbye: do not wait for them.
+    runtime.shutdown_background();
+    let (mut report, statuses, unchecked) = judged?;
+    warnings.append(&mut report.warnings);
+    report.warnings = warnings;
+    Ok((report, statuses, unchecked))
+}
+
+/// The verdicts of the links and domains, with those that silence makes
+/// meaningless set aside ([`reach`]); asks the canary first when the
+/// lookups alone cannot tell whether the resolver knows any name.
+fn judge_silence(
+    runtime: &tokio::runtime::Runtime,
+    config: &SiteConfig,
+    timeout: Duration,
+    report: Result<links::Report, links::LinkError>,
+    statuses: Result<DomainStatuses, email_domains::ResolverError>,
+) -> Result<Network, Error> {
     let (mut report, mut statuses) = (report?, statuses?);
     let dns_answered = reach::dns_answered(&statuses).unwrap_or_else(|| {
         !reach::needs_canary(&report.outcomes, &statuses)
@@ -193,11 +212,7 @@ fn network(
                 timeout,
             ))
     });
-    // Idle keep-alive connections need no goodbye: do not wait for them.
-    runtime.shutdown_background();
     let unchecked = reach::judge(&mut report.outcomes, &mut statuses, dns_answered);
-    warnings.append(&mut report.warnings);
-    report.warnings = warnings;
     Ok((report, statuses, unchecked))
 }
 

@@ -279,6 +279,22 @@ mod tests {
     }
 
     #[test]
+    fn a_resolver_that_finds_nothing_while_the_web_answers_sets_only_mail_aside() {
+        let mut links = outcomes(&[
+            ("http://127.0.0.1:1/", refused()),
+            ("http://127.0.0.1:2/", Outcome::Ok),
+        ]);
+        let mut domains: BTreeMap<String, DomainStatus> =
+            [("a.test".to_string(), DomainStatus::NoSuchDomain)].into();
+        let unchecked = judge(&mut links, &mut domains, false).unwrap();
+        assert_eq!(
+            unchecked.message(),
+            "the DNS resolver found no name, not even `com`: 1 mail domain was not checked"
+        );
+        assert_eq!(links["http://127.0.0.1:1/"], refused(), "a real verdict");
+    }
+
+    #[test]
     fn the_canary_asks_com_and_the_top_level_domains_checked() {
         let links = outcomes(&[
             ("https://gone.example/", not_found()),
