@@ -14,7 +14,7 @@ use crate::content::Guide;
 use crate::diag::{Code, Diagnostic, Finding};
 use crate::email_domains::{self, DomainStatus};
 use crate::error::Error;
-use crate::links::{self, cache::LinkCache};
+use crate::links::{self, cache::LinkCache, reach};
 use crate::pipeline::{Pipeline, Settings};
 use crate::render::facts::Facts;
 use crate::render::{self, MarkdownRenderer};
@@ -36,6 +36,8 @@ pub struct CheckReport {
     pub diagnostics: Vec<Diagnostic>,
     /// Present when external links were checked.
     pub links: Option<links::Report>,
+    /// What the network left unchecked, when it did not answer.
+    pub unchecked: Option<reach::Unchecked>,
 }
 
 /// All validation of the site, drafts included; the network unless offline.
@@ -51,6 +53,7 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
         return Ok(CheckReport {
             diagnostics: pipeline.diagnostics(),
             links: None,
+            unchecked: None,
         });
     }
     let config = Pipeline::load_config(&options.root)?;
@@ -93,7 +96,8 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
         }
         // The network is mostly waiting: let it wait while the CPU validates.
         pipeline.validate();
-        let (report, statuses) = network.join().expect("the network checks never panic")?;
+        let (report, statuses, unchecked) =
+            network.join().expect("the network checks never panic")?;
         let mut found = Vec::new();
         for (guide, reachables) in pipeline.guides().zip(&reachables) {
             let links = findings_at(&reachables.links, |url| {
@@ -108,6 +112,7 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
         Ok(CheckReport {
             diagnostics: pipeline.diagnostics_with(found),
             links: Some(report),
+            unchecked,
         })
     })
 }
@@ -136,14 +141,18 @@ impl Reachables {
 
 type DomainStatuses = BTreeMap<String, DomainStatus>;
 
-/// The network thread: links as they arrive, mail domains once all are known.
+/// What the network thread found.
+type Network = (links::Report, DomainStatuses, Option<reach::Unchecked>);
+
+/// The network thread: links as they arrive, mail domains once all are
+/// known, then the verdicts silence makes meaningless set aside.
 fn network(
     config: &SiteConfig,
     options: &CheckOptions,
     url_batches: mpsc::UnboundedReceiver<Vec<String>>,
     asked_domains: oneshot::Receiver<BTreeSet<String>>,
     aborted: oneshot::Receiver<()>,
-) -> Result<(links::Report, DomainStatuses), Error> {
+) -> Result<Network, Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -173,14 +182,38 @@ fn network(
     });
     let Some((report, statuses)) = finished else {
         runtime.shutdown_background();
-        return Ok((links::Report::default(), DomainStatuses::new()));
+        return Ok((links::Report::default(), DomainStatuses::new(), None));
     };
+    let judged = judge_silence(&runtime, config, timeout, report, statuses);
     // Idle keep-alive connections need no goodbye: do not wait for them.
     runtime.shutdown_background();
-    let mut report = report?;
+    let (mut report, statuses, unchecked) = judged?;
     warnings.append(&mut report.warnings);
     report.warnings = warnings;
-    Ok((report, statuses?))
+    Ok((report, statuses, unchecked))
+}
+
+/// The verdicts of the links and domains, with those that silence makes
+/// meaningless set aside ([`reach`]); asks the canary first when the
+/// lookups alone cannot tell whether the resolver knows any name.
+fn judge_silence(
+    runtime: &tokio::runtime::Runtime,
+    config: &SiteConfig,
+    timeout: Duration,
+    report: Result<links::Report, links::LinkError>,
+    statuses: Result<DomainStatuses, email_domains::ResolverError>,
+) -> Result<Network, Error> {
+    let (mut report, mut statuses) = (report?, statuses?);
+    let dns_answered = reach::dns_answered(&statuses).unwrap_or_else(|| {
+        !reach::needs_canary(&report.outcomes, &statuses)
+            || runtime.block_on(email_domains::any_exists(
+                &reach::canary_names(&report.outcomes, &statuses),
+                &config.emails.resolver,
+                timeout,
+            ))
+    });
+    let unchecked = reach::judge(&mut report.outcomes, &mut statuses, dns_answered);
+    Ok((report, statuses, unchecked))
 }
 
 /// A finding at every place (a URL or an address, with its span) that

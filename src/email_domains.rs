@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
-use hickory_resolver::proto::rr::RData;
+use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::{Resolver, TokioResolver};
 
 use crate::diag::Code;
@@ -18,8 +18,11 @@ use crate::diag::Code;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DomainStatus {
     AcceptsMail,
-    /// NXDOMAIN, a null MX, or no MX/A/AAAA record: mail cannot be delivered.
+    /// A null MX, or no MX/A/AAAA record: mail cannot be delivered.
     Unreachable(String),
+    /// NXDOMAIN: no such domain, or a resolver that knows no name at all
+    /// (`check` tells the two apart with [`any_exists`]).
+    NoSuchDomain,
     /// The resolver did not answer usefully: a person should look.
     Unverifiable(String),
 }
@@ -33,6 +36,10 @@ impl DomainStatus {
             DomainStatus::Unreachable(reason) => Some((
                 Code::EmailUnreachable,
                 format!("mail to `{address}` cannot be delivered: {reason}"),
+            )),
+            DomainStatus::NoSuchDomain => Some((
+                Code::EmailUnreachable,
+                format!("mail to `{address}` cannot be delivered: DNS: no such domain"),
             )),
             DomainStatus::Unverifiable(reason) => Some((
                 Code::EmailUnverifiable,
@@ -73,6 +80,44 @@ fn resolver(setting: &str, timeout: Duration) -> Result<TokioResolver, ResolverE
         .with_options(options)
         .build()
         .map_err(|e| ResolverError::Start(e.to_string()))
+}
+
+impl DomainStatus {
+    /// The resolver said the name exists (whatever its records): it answers.
+    pub fn name_found(&self) -> bool {
+        matches!(
+            self,
+            DomainStatus::AcceptsMail | DomainStatus::Unreachable(_)
+        )
+    }
+}
+
+/// Whether the resolver knows any of `names` (asked concurrently, as fully
+/// qualified names, for NS records): the canary that tells a resolver that
+/// answers from one that knows no name at all. A name with no NS record
+/// exists all the same; any failure is a no.
+pub async fn any_exists(names: &BTreeSet<String>, setting: &str, timeout: Duration) -> bool {
+    let Ok(resolver) = resolver(setting, timeout) else {
+        return false;
+    };
+    let resolver = Arc::new(resolver);
+    let mut asks = tokio::task::JoinSet::new();
+    for name in names {
+        let fqdn = format!("{}.", name.trim_end_matches('.'));
+        let resolver = Arc::clone(&resolver);
+        asks.spawn(async move {
+            match resolver.lookup(fqdn.as_str(), RecordType::NS).await {
+                Ok(_) => true,
+                Err(e) => e.is_no_records_found() && !e.is_nx_domain(),
+            }
+        });
+    }
+    while let Some(exists) = asks.join_next().await {
+        if exists.unwrap_or(false) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Looks up every domain concurrently; one answer per domain.
@@ -120,7 +165,7 @@ async fn lookup(resolver: &TokioResolver, domain: &str) -> DomainStatus {
                 DomainStatus::AcceptsMail
             }
         }
-        Err(e) if e.is_nx_domain() => DomainStatus::Unreachable("DNS: no such domain".into()),
+        Err(e) if e.is_nx_domain() => DomainStatus::NoSuchDomain,
         Err(e) if e.is_no_records_found() => match resolver.lookup_ip(fqdn.as_str()).await {
             Ok(ips) if ips.iter().next().is_some() => DomainStatus::AcceptsMail,
             Ok(_) => DomainStatus::Unreachable("no MX, A or AAAA record".into()),

@@ -3,12 +3,15 @@
 //! Each format is a pure function from diagnostics to a string.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::ops::Range;
 
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 use serde::Serialize;
 
-use crate::diag::{Diagnostic, Excerpt, Severity, count};
+use crate::diag::{Code, Diagnostic, Excerpt, Severity, count};
+use crate::links::reach::Unchecked;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -19,45 +22,77 @@ pub enum Format {
 
 /// Renders `diagnostics` in `format`; `color` applies to human output only.
 pub fn format(diagnostics: &[Diagnostic], format: Format, color: bool) -> String {
+    format_check(diagnostics, None, format, color)
+}
+
+/// Renders what `check` found: `diagnostics`, and what the network left
+/// `unchecked` (one line in human output, an `unchecked` object in JSON, a
+/// `::warning::` without a file in GitHub's).
+pub fn format_check(
+    diagnostics: &[Diagnostic],
+    unchecked: Option<&Unchecked>,
+    format: Format,
+    color: bool,
+) -> String {
     match format {
-        Format::Human => human(diagnostics, color),
-        Format::Json => json(diagnostics),
-        Format::Github => github(diagnostics),
+        Format::Human => human_check(diagnostics, unchecked, color),
+        Format::Json => json_check(diagnostics, unchecked),
+        Format::Github => {
+            let mut out = github(diagnostics);
+            if let Some(unchecked) = unchecked {
+                out.push_str(&format!(
+                    "::warning::{}\n",
+                    escape_data(&unchecked.message())
+                ));
+            }
+            out
+        }
     }
 }
 
 /// rustc-style: code and message, the source line with an underline, a summary.
 pub fn human(diagnostics: &[Diagnostic], color: bool) -> String {
+    human_check(diagnostics, None, color)
+}
+
+fn human_check(diagnostics: &[Diagnostic], unchecked: Option<&Unchecked>, color: bool) -> String {
     let renderer = if color {
         Renderer::styled()
     } else {
         Renderer::plain()
     };
     let mut out = String::new();
-    for d in diagnostics {
+    for (d, more) in group_places(diagnostics) {
         let level = match d.severity {
             Severity::Error => Level::ERROR,
             _ => Level::WARNING,
         };
         let (file, message) = (printable(&d.file), printable(&d.message));
         let title = level.primary_title(message).id(d.code.as_str());
-        let rendered = match &d.excerpt {
+        let group = match &d.excerpt {
             Some(excerpt) => {
                 let (source, range) = printable_excerpt(excerpt);
                 let snippet = Snippet::source(source)
                     .line_start(d.line)
                     .path(file)
                     .annotation(AnnotationKind::Primary.span(range));
-                renderer.render(&[title.element(snippet)])
+                title.element(snippet)
             }
-            None => renderer.render(&[title.element(
+            None => title.element(
                 annotate_snippets::Origin::path(file)
                     .line(d.line)
                     .char_column(d.column),
-            )]),
+            ),
         };
-        out.push_str(&rendered);
+        let group = match more_places(&more) {
+            Some(note) => group.element(Level::NOTE.message(note)),
+            None => group,
+        };
+        out.push_str(&renderer.render(&[group]));
         out.push_str("\n\n");
+    }
+    if let Some(unchecked) = unchecked {
+        out.push_str(&format!("warning: {}\n", unchecked.message()));
     }
     out.push_str(&summary(diagnostics));
     out.push('\n');
@@ -75,6 +110,59 @@ pub fn source_lines(d: &Diagnostic) -> Option<String> {
         .annotation(AnnotationKind::Primary.span(range));
     let group = annotate_snippets::Group::with_level(Level::ERROR).element(snippet);
     Some(Renderer::plain().render(&[group]))
+}
+
+/// Codes about one URL or address, whose every place says the same: shown
+/// once in human output, with the other places listed.
+const GROUPED: [Code; 5] = [
+    Code::LinkUnreachable,
+    Code::LinkUnverifiable,
+    Code::LinkRedirect,
+    Code::EmailUnreachable,
+    Code::EmailUnverifiable,
+];
+
+/// Places listed after the first of a group before the rest are elided.
+const MORE_PLACES_LISTED: usize = 5;
+
+/// Each diagnostic in order, but one of a [`GROUPED`] code carries the later
+/// ones with the same code and message (the same URL or address failing the
+/// same way) instead of their being shown on their own.
+fn group_places(diagnostics: &[Diagnostic]) -> Vec<(&Diagnostic, Vec<&Diagnostic>)> {
+    let mut groups: Vec<(&Diagnostic, Vec<&Diagnostic>)> = Vec::new();
+    let mut first_of: HashMap<(Code, &str), usize> = HashMap::new();
+    for d in diagnostics {
+        if !GROUPED.contains(&d.code) {
+            groups.push((d, Vec::new()));
+            continue;
+        }
+        match first_of.entry((d.code, d.message.as_str())) {
+            Entry::Occupied(first) => groups[*first.get()].1.push(d),
+            Entry::Vacant(slot) => {
+                slot.insert(groups.len());
+                groups.push((d, Vec::new()));
+            }
+        }
+    }
+    groups
+}
+
+/// `… and 7 more places: content/a.md:3:5, …` for the places after the
+/// first of a group, at most [`MORE_PLACES_LISTED`] of them named.
+fn more_places(more: &[&Diagnostic]) -> Option<String> {
+    let (listed, elided) = more.split_at(more.len().min(MORE_PLACES_LISTED));
+    let mut places: Vec<String> = listed
+        .iter()
+        .map(|d| format!("{}:{}:{}", printable(&d.file), d.line, d.column))
+        .collect();
+    if !elided.is_empty() {
+        places.push("…".into());
+    }
+    match more.len() {
+        0 => None,
+        1 => Some(format!("… and 1 more place: {}", places.join(", "))),
+        n => Some(format!("… and {n} more places: {}", places.join(", "))),
+    }
 }
 
 /// `text` safe to print on a terminal: control characters (C0 but tab, DEL,
@@ -150,14 +238,33 @@ struct JsonReport<'a> {
     diagnostics: &'a [Diagnostic],
     errors: usize,
     warnings: usize,
+    /// Only when the network left something unchecked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unchecked: Option<JsonUnchecked>,
+}
+
+#[derive(Serialize)]
+struct JsonUnchecked {
+    links: usize,
+    mail_domains: usize,
+    message: String,
 }
 
 /// One JSON object, as DESIGN.md specifies.
 pub fn json(diagnostics: &[Diagnostic]) -> String {
+    json_check(diagnostics, None)
+}
+
+fn json_check(diagnostics: &[Diagnostic], unchecked: Option<&Unchecked>) -> String {
     let report = JsonReport {
         diagnostics,
         errors: count(diagnostics, Severity::Error),
         warnings: count(diagnostics, Severity::Warn),
+        unchecked: unchecked.map(|u| JsonUnchecked {
+            links: u.links,
+            mail_domains: u.mail_domains,
+            message: u.message(),
+        }),
     };
     let mut json = serde_json::to_string(&report).expect("diagnostics always serialise");
     json.push('\n');
@@ -293,5 +400,88 @@ mod tests {
         assert!(out.contains("41 | 8."), "{out}");
         assert!(out.contains("^^"), "{out}");
         assert!(out.ends_with("1 error, 0 warnings\n"), "{out}");
+    }
+
+    fn at(code: Code, file: &str, line: usize, message: &str) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity: code.default_severity(),
+            file: file.into(),
+            line,
+            column: 5,
+            message: message.into(),
+            excerpt: Some(Excerpt {
+                text: "See [this page](https://gone.test/).".into(),
+                range: 4..36,
+            }),
+        }
+    }
+
+    #[test]
+    fn human_shows_a_failing_url_once_with_its_other_places() {
+        let gone = "`https://gone.test/` is unreachable: HTTP 404 Not Found";
+        let other = "`https://other.test/` is unreachable: HTTP 404 Not Found";
+        let diagnostics = [
+            at(Code::LinkUnreachable, "content/a.md", 3, gone),
+            at(Code::StepsEmpty, "content/a.md", 4, "step 2 has no text"),
+            at(Code::StepsEmpty, "content/a.md", 5, "step 2 has no text"),
+            at(Code::LinkUnreachable, "content/a.md", 7, other),
+            at(Code::LinkUnreachable, "content/b.md", 9, gone),
+            at(Code::LinkRedirect, "content/b.md", 10, gone),
+            at(Code::LinkUnreachable, "content/c.md", 2, gone),
+        ];
+        let out = human(&diagnostics, false);
+        assert_eq!(
+            out.matches(gone).count(),
+            2,
+            "one unreachable, one redirect: {out}"
+        );
+        assert!(
+            out.contains("= note: … and 2 more places: content/b.md:9:5, content/c.md:2:5\n"),
+            "{out}"
+        );
+        assert_eq!(
+            out.matches("step 2 has no text").count(),
+            2,
+            "not grouped: {out}"
+        );
+        assert_eq!(out.matches("more place").count(), 1, "{out}");
+        assert!(
+            out.ends_with("6 errors, 1 warning\n"),
+            "every place counts: {out}"
+        );
+        // The first place comes first, in full, where it is in the order.
+        let first = out.find("content/a.md:3:5").unwrap();
+        assert!(first < out.find("content/a.md:4:5").unwrap(), "{out}");
+        assert!(out[first..].contains("3 | See [this page]"), "{out}");
+
+        let json = json(&diagnostics);
+        assert_eq!(
+            json.matches(gone).count(),
+            4,
+            "JSON lists every place: {json}"
+        );
+        assert_eq!(github(&diagnostics).lines().count(), 7);
+    }
+
+    #[test]
+    fn a_long_list_of_places_is_cut() {
+        let message = "mail to `a@nx.test` cannot be delivered: DNS: no such domain";
+        let diagnostics: Vec<Diagnostic> = (1..=8)
+            .map(|line| at(Code::EmailUnreachable, "content/a.md", line, message))
+            .collect();
+        let out = human(&diagnostics, false);
+        assert!(
+            out.contains(
+                "… and 7 more places: content/a.md:2:5, content/a.md:3:5, content/a.md:4:5, \
+                 content/a.md:5:5, content/a.md:6:5, …\n"
+            ),
+            "{out}"
+        );
+        let one_more = human(&diagnostics[..2], false);
+        assert!(
+            one_more.contains("… and 1 more place: content/a.md:2:5\n"),
+            "{one_more}"
+        );
     }
 }

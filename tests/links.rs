@@ -579,3 +579,51 @@ fn bare_urls_and_links_in_raw_html_are_requested_like_markdown_ones() {
         assert_eq!(found[0].0, "link/unreachable", "{path}");
     }
 }
+
+#[test]
+fn a_url_failing_in_many_places_is_shown_once_for_people_and_at_every_place_for_machines() {
+    let server = Server::start();
+    let gone = server.url("/gone");
+    let dir = site("", &[gone.clone(), server.url("/error"), gone.clone()]);
+    let meta = std::fs::read_to_string(dir.path().join("content/meta.md")).unwrap();
+    std::fs::write(
+        dir.path().join("content/tiktok.md"),
+        meta.replace("source: meta", "source: tiktok"),
+    )
+    .unwrap();
+    let message = format!("`{gone}` is unreachable: HTTP 404 Not Found");
+
+    let json = check(&dir, &["--no-cache"]);
+    assert_eq!(json.code, 1);
+    let places = json
+        .diagnostics
+        .iter()
+        .filter(|d| d["message"] == message.as_str())
+        .count();
+    assert_eq!(places, 4, "{:?}", json.diagnostics);
+
+    let output = common::checked(
+        assert_cmd::Command::cargo_bin("guidesite")
+            .unwrap()
+            .arg("--root")
+            .arg(dir.path())
+            .args(["check", "--no-cache"])
+            .output()
+            .unwrap(),
+    );
+    common::assert_exit(&output, 1);
+    let human = common::stderr(&output);
+    assert_eq!(human.matches(&message).count(), 1, "{human}");
+    assert!(
+        human.contains(
+            "= note: … and 3 more places: content/meta.md:19:5, content/tiktok.md:15:5, content/tiktok.md:19:5\n"
+        ),
+        "{human}"
+    );
+    assert_eq!(
+        human.matches("/error` is unreachable").count(),
+        1,
+        "{human}"
+    );
+    assert!(human.ends_with("6 errors, 0 warnings\n"), "{human}");
+}

@@ -633,7 +633,10 @@ fn a_link_into_the_first_of_two_guides_sharing_a_source_checks_its_ids() {
     );
     assert_eq!(
         site.check().codes(),
-        ["frontmatter/duplicate-source", "frontmatter/source-mismatch"]
+        [
+            "frontmatter/duplicate-source",
+            "frontmatter/source-mismatch"
+        ]
     );
 }
 

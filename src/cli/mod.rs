@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand};
 
 use crate::diag::Diagnostic;
+use crate::links::reach::Unchecked;
 use crate::report::{self, Format};
 
 /// Exit codes of DESIGN.md.
@@ -157,7 +158,7 @@ fn check(root: PathBuf, offline: bool, format: Format, no_cache: bool) -> anyhow
         );
     }
     let diagnostics = report.diagnostics;
-    print_report(&diagnostics, format)?;
+    print_report(&diagnostics, report.unchecked.as_ref(), format)?;
     let errors = crate::diag::count(&diagnostics, crate::diag::Severity::Error);
     Ok(if errors > 0 { EXIT_INVALID } else { EXIT_OK })
 }
@@ -171,13 +172,19 @@ fn new(root: &Path, source: &str, platform: Option<&str>) -> anyhow::Result<u8> 
     Ok(EXIT_OK)
 }
 
-fn print_report(diagnostics: &[Diagnostic], format: Format) -> std::io::Result<()> {
+fn print_report(
+    diagnostics: &[Diagnostic],
+    unchecked: Option<&Unchecked>,
+    format: Format,
+) -> std::io::Result<()> {
     match format {
         Format::Human => {
-            eprint!("{}", report::format(diagnostics, format, color_stderr()));
+            let text = report::format_check(diagnostics, unchecked, format, color_stderr());
+            eprint!("{text}");
             Ok(())
         }
-        _ => std::io::stdout().write_all(report::format(diagnostics, format, false).as_bytes()),
+        _ => std::io::stdout()
+            .write_all(report::format_check(diagnostics, unchecked, format, false).as_bytes()),
     }
 }
 

@@ -233,7 +233,10 @@ fn blank_entry(text: &mut String, line: usize) -> bool {
     for (number, piece) in bytes.clone().split_inclusive(|&b| b == b'\n').enumerate() {
         let end = start + piece.len();
         let content = piece.iter().take_while(|&&b| b != b'\n' && b != b'\r');
-        let indent = piece.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+        let indent = piece
+            .iter()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count();
         let blank_line = piece.iter().all(|b| b.is_ascii_whitespace());
         let inside = match indent_of_entry {
             None => number + 1 == line,

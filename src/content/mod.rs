@@ -397,7 +397,11 @@ fn guide(
     front_problems: Vec<Finding>,
 ) -> Parsed {
     if !is_valid_source_id(&front.source.value) {
-        let fallback = if is_valid_source_id(&stem) { &stem } else { "guide" };
+        let fallback = if is_valid_source_id(&stem) {
+            &stem
+        } else {
+            "guide"
+        };
         front.source.value = fallback.to_string();
     }
     Parsed::Guide(Box::new(Guide {

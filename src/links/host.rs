@@ -20,6 +20,9 @@ pub struct Host {
     /// Some request to it got an answer (any status): it is alive, however
     /// slow some of its pages are.
     answered: AtomicBool,
+    /// Some request to it got past connecting (an answer, or a failure
+    /// after the connection was made): a machine is there.
+    connected: AtomicBool,
     /// Links on it whose last try timed out, with no try left.
     timed_out_links: AtomicUsize,
 }
@@ -29,17 +32,25 @@ impl Host {
         Arc::new(Host {
             slots: Arc::new(Semaphore::new(per_host)),
             answered: AtomicBool::new(false),
+            connected: AtomicBool::new(false),
             timed_out_links: AtomicUsize::new(0),
         })
     }
 
     /// A response came back from it.
     pub fn answered(&self) {
-        // A load first: most responses find it set already, and reading
-        // does not contend for the cache line the way writing does.
-        if !self.answered.load(Ordering::Relaxed) {
-            self.answered.store(true, Ordering::Relaxed);
-        }
+        set_once(&self.answered);
+        set_once(&self.connected);
+    }
+
+    /// A request to it failed after the connection was made.
+    pub fn connected(&self) {
+        set_once(&self.connected);
+    }
+
+    /// Whether any request to it ever got past connecting.
+    pub fn was_connected(&self) -> bool {
+        self.connected.load(Ordering::Relaxed)
     }
 
     /// One of its links timed out on its last try.
@@ -52,6 +63,14 @@ impl Host {
     pub fn is_silent(&self) -> bool {
         !self.answered.load(Ordering::Relaxed)
             && self.timed_out_links.load(Ordering::Relaxed) >= SILENT_LINKS_TO_GIVE_UP
+    }
+}
+
+/// Sets `flag`, with a load first: most calls find it set already, and
+/// reading does not contend for the cache line the way writing does.
+fn set_once(flag: &AtomicBool) {
+    if !flag.load(Ordering::Relaxed) {
+        flag.store(true, Ordering::Relaxed);
     }
 }
 

@@ -12,8 +12,14 @@ pub enum Outcome {
     Ok,
     /// Reachable, but a permanent redirect (301/308) was followed to `to`.
     Redirected { to: String },
-    /// Dead: a status, DNS, TLS, connection or timeout failure, with a reason.
+    /// Dead: a server was reached and answered badly (a status, TLS, a
+    /// redirect refused), or accepted the connection and never answered.
     Unreachable(String),
+    /// No server answered: the name was not found, or no connection was
+    /// made (refused, unreachable, timed out connecting). Dead like
+    /// `Unreachable` while the network answers at all; `check` tells the two
+    /// apart ([`super::reach`]).
+    Unanswered { reason: String, no_such_host: bool },
     /// Alive but guarded (bot wall, challenge, rate limit): a person should look.
     Unverifiable(String),
     /// Matched `links.exclude`; never requested.
@@ -34,7 +40,7 @@ impl Outcome {
     /// `link/unverifiable` or `link/redirect`; nothing for a success.
     pub fn finding(&self, url: &str) -> Option<(Code, String)> {
         match self {
-            Outcome::Unreachable(reason) => Some((
+            Outcome::Unreachable(reason) | Outcome::Unanswered { reason, .. } => Some((
                 Code::LinkUnreachable,
                 format!("`{url}` is unreachable: {reason}"),
             )),
@@ -114,20 +120,25 @@ pub fn classify_status(
     }
 }
 
-/// Classifies a transport failure: timeouts and connection errors are retried.
+/// Classifies a transport failure: timeouts and connection errors are
+/// retried. A failure to connect (a name not found included) is
+/// [`Outcome::Unanswered`]: no server took part in it.
 pub fn classify_error(err: &reqwest::Error, timeout: Duration) -> Attempt {
     let reason = describe_error(err, timeout);
-    if err.is_timeout() {
-        Attempt::TimedOut {
-            last: Outcome::Unreachable(reason),
-        }
-    } else if err.is_connect() {
-        Attempt::Retry {
-            after: None,
-            last: Outcome::Unreachable(reason),
+    let last = if err.is_connect() {
+        Outcome::Unanswered {
+            reason,
+            no_such_host: err.is_dns(),
         }
     } else {
-        Attempt::Done(Outcome::Unreachable(reason))
+        Outcome::Unreachable(reason)
+    };
+    if err.is_timeout() {
+        Attempt::TimedOut { last }
+    } else if err.is_connect() {
+        Attempt::Retry { after: None, last }
+    } else {
+        Attempt::Done(last)
     }
 }
 
@@ -161,8 +172,8 @@ fn describe_error(err: &reqwest::Error, timeout: Duration) -> String {
 }
 
 /// A link given up untried because its host never answered, like `others`
-/// more links on it.
-pub fn untried_on_silent_host(others: usize, timeout: Duration) -> Outcome {
+/// more links on it; `connected` when the host accepted connections.
+pub fn untried_on_silent_host(others: usize, timeout: Duration, connected: bool) -> Outcome {
     let mut reason = format!(
         "host did not answer (its first links timed out after {} s on every try), so this link was not tried",
         timeout.as_secs_f32()
@@ -172,7 +183,14 @@ pub fn untried_on_silent_host(others: usize, timeout: Duration) -> Outcome {
         1 => reason.push_str("; 1 other link on it not tried"),
         _ => reason.push_str(&format!("; {others} other links on it not tried")),
     }
-    Outcome::Unreachable(reason)
+    if connected {
+        Outcome::Unreachable(reason)
+    } else {
+        Outcome::Unanswered {
+            reason,
+            no_such_host: false,
+        }
+    }
 }
 
 fn innermost(err: &reqwest::Error) -> String {

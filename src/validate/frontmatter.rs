@@ -17,10 +17,8 @@ use super::text::PLACEHOLDER;
 
 /// An address or URL at the domains reserved for examples (RFC 2606), as
 /// `guidesite new` writes them: `TODO@example.com`, `https://x.example.org/`.
-static EXAMPLE_DOMAIN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\S*\bexample\.(?:com|org|net)\b\S*")
-        .expect("valid regex")
-});
+static EXAMPLE_DOMAIN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\S*\bexample\.(?:com|org|net)\b\S*").expect("valid regex"));
 
 pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
     let mut findings = placeholders(ctx.guide);

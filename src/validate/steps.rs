@@ -74,7 +74,11 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
 /// or paragraph naming the address (or a `mailto:` link to it).
 fn contacts_missing(ctx: &GuideCtx) -> Vec<Finding> {
     let guide = ctx.guide;
-    let grantee = guide.front.access.as_ref().map(|a| a.grantee.value.as_str());
+    let grantee = guide
+        .front
+        .access
+        .as_ref()
+        .map(|a| a.grantee.value.as_str());
     let role = guide
         .front
         .access
@@ -82,7 +86,11 @@ fn contacts_missing(ctx: &GuideCtx) -> Vec<Finding> {
         .map_or("Analyst", |a| a.role.value.as_str());
     let told = |contact: &str| {
         ctx.facts.steps.iter().any(|s| names(&s.text, contact))
-            || ctx.facts.texts.iter().any(|run| names(run.text(&guide.text), contact))
+            || ctx
+                .facts
+                .texts
+                .iter()
+                .any(|run| names(run.text(&guide.text), contact))
             || ctx.facts.links.iter().any(|link| {
                 mailto_address(&link.dest).is_some_and(|a| a.eq_ignore_ascii_case(contact))
             })
@@ -320,7 +328,9 @@ mod tests {
             if reported {
                 assert_eq!(&guide.text[found[0].span.clone()], "ops@agency.example");
                 assert!(
-                    found[0].message.contains("Invite [ops@agency.example](mailto:ops@agency.example) as **Analyst**"),
+                    found[0].message.contains(
+                        "Invite [ops@agency.example](mailto:ops@agency.example) as **Analyst**"
+                    ),
                     "{}",
                     found[0].message
                 );
