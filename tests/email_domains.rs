@@ -97,7 +97,7 @@ fn site(port: u16, emails_yaml: &str) -> tempfile::TempDir {
     std::fs::write(
         dir.path().join("site.yaml"),
         format!(
-            "links:\n  timeout_secs: 1\nlints:\n  email/unknown: allow\n  link/insecure: allow\nemails:\n  resolver: \"127.0.0.1:{port}\"\n{emails_yaml}"
+            "links:\n  timeout_secs: 1\nlints:\n  email/unknown: allow\n  link/insecure: allow\n  steps/contact-missing: allow\nemails:\n  resolver: \"127.0.0.1:{port}\"\n{emails_yaml}"
         ),
     )
     .unwrap();

@@ -195,7 +195,7 @@ fn site(links_yaml: &str, urls: &[String]) -> tempfile::TempDir {
     // Loopback test servers speak plain HTTP; that warning is not under test.
     // Contact domains are not under test here (tests/email_domains.rs has them).
     let site_yaml = format!(
-        "lints:\n  link/insecure: allow\nemails:\n  check_domains: false\nlinks:\n  timeout_secs: 1\n{links_yaml}"
+        "lints:\n  link/insecure: allow\n  steps/contact-missing: allow\nemails:\n  check_domains: false\nlinks:\n  timeout_secs: 1\n{links_yaml}"
     );
     std::fs::write(dir.path().join("site.yaml"), site_yaml).unwrap();
     let mut body = String::from(

@@ -75,11 +75,11 @@ const SLIPS: &[Slip] = &[
         "a tab indents this line, and YAML indents with spaces only: replace the tab with spaces",
     ),
     slip(
-        "contacts: [ops@example.com, team@example.com]",
-        "contacts:\n  - ops@example.com\n  -team@example.com",
+        "contacts: [ops@agency.test, team@agency.test]",
+        "contacts:\n  - ops@agency.test\n  -team@agency.test",
         INVALID,
         (11, 3),
-        "a list item needs a space after its `-`: write `- team@example.com`",
+        "a list item needs a space after its `-`: write `- team@agency.test`",
     ),
     slip(
         "title: Meta access guide",
@@ -105,12 +105,12 @@ const SLIPS: &[Slip] = &[
         "end the value with `'`: `title: 'Meta access guide'`",
     ),
     slip(
-        "contacts: [ops@example.com, team@example.com]",
-        "contacts: [ops@example.com, team@example.com",
+        "contacts: [ops@agency.test, team@agency.test]",
+        "contacts: [ops@agency.test, team@agency.test",
         INVALID,
         (9, 11),
         "this `[` is never closed, so YAML reads the lines after it as part of the list: close \
-         it at the end of its value: `contacts: [ops@example.com, team@example.com]`",
+         it at the end of its value: `contacts: [ops@agency.test, team@agency.test]`",
     ),
     slip(
         "help: The id of your ad account }",
@@ -133,7 +133,7 @@ const SLIPS: &[Slip] = &[
         INVALID,
         (8, 4),
         "`role:` is indented 3 spaces, deeper than `grantee:` on the line above (2 spaces), so \
-         YAML reads it as more of the value `data@example.com`: indent the keys of one block \
+         YAML reads it as more of the value `data@agency.test`: indent the keys of one block \
          the same",
     ),
     slip(
@@ -145,7 +145,7 @@ const SLIPS: &[Slip] = &[
          not read as its list: indent them at least as far as `fields:`",
     ),
     slip(
-        "  grantee: data@example.com",
+        "  grantee: data@agency.test",
         "  grantee: @data",
         INVALID,
         (7, 12),
@@ -206,11 +206,11 @@ const SLIPS: &[Slip] = &[
         "`draft` must be `true` or `false`, not `maybe`",
     ),
     slip(
-        "contacts: [ops@example.com, team@example.com]",
-        "contacts: ops@example.com",
+        "contacts: [ops@agency.test, team@agency.test]",
+        "contacts: ops@agency.test",
         INVALID,
         (9, 11),
-        "`contacts` must be a list: write `contacts: [ops@example.com]`",
+        "`contacts` must be a list: write `contacts: [ops@agency.test]`",
     ),
 ];
 
@@ -330,7 +330,7 @@ fn site_yaml_slips_are_explained_the_same_way() {
             "`title` is written twice: 3 lines above (`title: Help`) and here: keep one of them",
         ),
         (
-            "onboard:\n\tendpoint: https://portal.example.com/api\n",
+            "onboard:\n\tendpoint: https://portal.agency.test/api\n",
             "site.yaml:2:1:",
             "a tab indents this line",
         ),

@@ -188,7 +188,7 @@ impl FrontMatter {
             ("platform", &self.platform),
         ]
         .into_iter()
-        .filter(|(_, value)| value.referenced == serde_saphyr::Location::UNKNOWN.into())
+        .filter(|(_, value)| value.referenced == serde_saphyr::Location::UNKNOWN)
         .map(|(key, _)| key)
     }
 }

@@ -121,6 +121,13 @@ fn convert(text: &str, err: &Error) -> YamlError {
                 column,
             }
         }
+        // A value's own check (`editor:`'s placeholders …) says it plainly.
+        Error::Message { msg, .. } => YamlError {
+            unknown_key: false,
+            message: msg.clone(),
+            line,
+            column,
+        },
         other => YamlError {
             unknown_key: false,
             message: format!(
@@ -157,7 +164,9 @@ fn failure(err: &Error) -> Option<hints::Failure<'_>> {
         Error::InvalidBooleanStrict { .. } => hints::Failure::WrongType("bool"),
         Error::NullIntoString { .. } => hints::Failure::WrongType("string"),
         Error::Unexpected { expected, .. } => hints::Failure::WrongType(expected),
-        Error::SerdeMissingField { .. } | Error::Budget { .. } => return None,
+        Error::SerdeMissingField { .. } | Error::Budget { .. } | Error::Message { .. } => {
+            return None;
+        }
         _ => hints::Failure::Syntax,
     })
 }
