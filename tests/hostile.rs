@@ -212,7 +212,8 @@ fn a_guide_of_200_000_steps() {
     let steps: String = (1..=200_000)
         .map(|n| format!("{n}. Invite {GRANTEE} as **{ROLE}**.\n"))
         .collect();
-    let site = site_with_body(&format!("## Steps\n\n{steps}"));
+    let contacts = format!("Give {} the same access.\n", common::CONTACTS.join(" and "));
+    let site = site_with_body(&format!("## Steps\n\n{steps}\n{contacts}"));
     let (diagnostics, build) = within_budget("steps", &site);
     assert_eq!(diagnostics, Vec::<serde_json::Value>::new());
     assert_exit_code(&build, 0);

@@ -1,6 +1,8 @@
 //! `steps/*`: a guide has steps, none empty, numbered as written, and they
 //! name who gets access and with which role.
 
+use std::collections::HashSet;
+
 use crate::content::front_matter::file_span;
 use crate::diag::{Code, Finding};
 use crate::render::facts::Step;
@@ -84,17 +86,22 @@ fn contacts_missing(ctx: &GuideCtx) -> Vec<Finding> {
         .access
         .as_ref()
         .map_or("Analyst", |a| a.role.value.as_str());
-    let told = |contact: &str| {
-        ctx.facts.steps.iter().any(|s| names(&s.text, contact))
-            || ctx
-                .facts
-                .texts
+    // Every address the body names, as text or as a `mailto:` target: one
+    // set, so that many contacts cost no more than one each.
+    let mentioned: HashSet<String> = ctx
+        .facts
+        .emails
+        .iter()
+        .map(|m| m.address.as_str())
+        .chain(
+            ctx.facts
+                .links
                 .iter()
-                .any(|run| names(run.text(&guide.text), contact))
-            || ctx.facts.links.iter().any(|link| {
-                mailto_address(&link.dest).is_some_and(|a| a.eq_ignore_ascii_case(contact))
-            })
-    };
+                .filter_map(|l| mailto_address(&l.dest)),
+        )
+        .map(str::to_lowercase)
+        .collect();
+    let told = |contact: &str| mentioned.contains(&contact.to_lowercase());
     guide
         .front
         .contacts
@@ -175,7 +182,7 @@ mod tests {
     use super::*;
     use crate::content::Guide;
     use crate::render::facts::Facts;
-    use crate::render::facts::TextRun;
+    use crate::render::facts::{EmailContext, EmailMention};
     use crate::validate::test_support::{FRONT, codes, guide, run, span_of};
 
     /// The test guide with `body` and no contacts (they have a test of
@@ -312,10 +319,18 @@ mod tests {
                 .map(|l| step(&guide, 0, l))
                 .collect();
             let mut facts = facts(steps);
-            if body.contains(told) {
-                facts.texts.push(TextRun {
-                    rewritten: None,
-                    span: span_of(&guide.text, told),
+            // The address as rendering finds it, in a step or a paragraph.
+            for line in body.lines().filter(|l| l.to_lowercase().contains("ops@")) {
+                let address = line
+                    .split_whitespace()
+                    .find(|w| w.contains('@'))
+                    .unwrap_or_default()
+                    .trim_end_matches('.');
+                facts.emails.push(EmailMention {
+                    address: address.to_string(),
+                    context: EmailContext::Text,
+                    in_link: false,
+                    span: span_of(&guide.text, line),
                 });
             }
             let found = run(check, &guide, &facts);
