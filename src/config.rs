@@ -24,6 +24,9 @@ pub struct SiteConfig {
     pub emails: EmailConfig,
     /// Where `serve`'s overlay links a diagnostic's location.
     pub editor: EditorPattern,
+    /// The portal's origin, when it is not the help site's: the written
+    /// `_headers` let it fetch the manifest, the embeds and the stylesheet.
+    pub portal_origin: Option<Origin>,
     pub lints: BTreeMap<Code, Severity>,
 }
 
@@ -38,6 +41,7 @@ impl Default for SiteConfig {
             links: LinkConfig::default(),
             emails: EmailConfig::default(),
             editor: EditorPattern::default(),
+            portal_origin: None,
             lints: BTreeMap::new(),
         }
     }
@@ -251,6 +255,48 @@ impl<'de> Deserialize<'de> for EditorPattern {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let pattern = String::deserialize(d)?;
         pattern.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A web origin, `https://portal.example.com` or `http://127.0.0.1:3000`:
+/// exactly what a browser sends as `Origin` and compares
+/// `Access-Control-Allow-Origin` with (a path or a trailing `/` never matches).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin(String);
+
+impl Origin {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for Origin {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let origin = text.strip_suffix('/').unwrap_or(text);
+        let usage = || {
+            format!(
+                "`{text}` is not an origin: write the scheme and host (and port) the portal is \
+                 served from, nothing after them, such as `https://portal.example.com`"
+            )
+        };
+        let (scheme, host) = origin.split_once("://").ok_or_else(usage)?;
+        let host_chars = |c: char| c.is_ascii_alphanumeric() || "-.:[]".contains(c);
+        let valid =
+            matches!(scheme, "http" | "https") && !host.is_empty() && host.chars().all(host_chars);
+        if valid {
+            Ok(Origin(origin.to_ascii_lowercase()))
+        } else {
+            Err(usage())
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Origin {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let origin = String::deserialize(d)?;
+        origin.parse().map_err(serde::de::Error::custom)
     }
 }
 

@@ -115,7 +115,11 @@ fn serves_pages_and_reloads_on_change() {
         308,
         "directory paths redirect to their slash form"
     );
-    assert_eq!(server.get("/static/guidesite.css").0, 200);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&server.get("/manifest.json").1).unwrap();
+    let stylesheet = manifest["stylesheet"].as_str().unwrap().to_string();
+    assert!(stylesheet.starts_with("/static/guidesite."), "{stylesheet}");
+    assert_eq!(server.get(&stylesheet).0, 200);
     assert_eq!(server.get("/nowhere/").0, 404);
 
     let reloads = server.reloads();

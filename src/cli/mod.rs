@@ -61,6 +61,10 @@ pub enum Command {
         /// Port to listen on; 0 picks a free one.
         #[arg(long, default_value_t = 1111)]
         port: u16,
+        /// Let this portal origin (`https://portal.example.com`) fetch the
+        /// manifest, embeds and stylesheet, as the built `_headers` would.
+        #[arg(long, value_name = "ORIGIN")]
+        cors: Option<crate::config::Origin>,
     },
     /// Scaffold content/<source>.md for a new data source.
     New {
@@ -91,8 +95,13 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             format,
             no_cache,
         } => check(root, offline, format, no_cache),
-        Command::Serve { bind, port } => {
-            crate::serve::run(crate::serve::ServeOptions { root, bind, port })?;
+        Command::Serve { bind, port, cors } => {
+            crate::serve::run(crate::serve::ServeOptions {
+                root,
+                bind,
+                port,
+                cors,
+            })?;
             Ok(EXIT_OK)
         }
         Command::New { source, platform } => new(&root, &source, platform.as_deref()),

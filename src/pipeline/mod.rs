@@ -317,6 +317,11 @@ impl Pipeline {
         Ok(files)
     }
 
+    /// Where the theme's stylesheet is published (its name holds its hash).
+    pub fn stylesheet_path(&self) -> String {
+        site::stylesheet_path(&self.theme)
+    }
+
     /// The theme's static files and the assets, read.
     pub fn statics(&self) -> Result<Vec<OutputFile>, SiteError> {
         let guides: Vec<&Guide> = self.guides().collect();

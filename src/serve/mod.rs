@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, Uri, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -24,7 +24,9 @@ use tokio::sync::broadcast;
 use tokio_stream::{Stream, StreamExt, wrappers::BroadcastStream};
 use unicode_width::UnicodeWidthChar;
 
+use crate::config::Origin;
 use crate::diag::{Diagnostic, Severity};
+use crate::site::headers;
 pub use listen::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS};
 use watch::{Change, classify};
 use workspace::{Bytes, Served, Workspace};
@@ -43,6 +45,9 @@ pub struct ServeOptions {
     pub bind: IpAddr,
     /// 0 picks a free port.
     pub port: u16,
+    /// A portal origin allowed to fetch the manifest, embeds and
+    /// stylesheet, as the written `_headers` would allow it (`--cors`).
+    pub cors: Option<Origin>,
 }
 
 /// Why the server could not start.
@@ -65,6 +70,7 @@ pub enum ServeError {
 struct AppState {
     workspace: Arc<Mutex<Workspace>>,
     reloads: broadcast::Sender<u64>,
+    cors: Option<Arc<Origin>>,
 }
 
 /// What a rebuild left to report.
@@ -76,10 +82,11 @@ struct Rebuilt {
 }
 
 impl AppState {
-    fn new(workspace: Workspace) -> AppState {
+    fn new(workspace: Workspace, cors: Option<Origin>) -> AppState {
         AppState {
             workspace: Arc::new(Mutex::new(workspace)),
             reloads: broadcast::channel(16).0,
+            cors: cors.map(Arc::new),
         }
     }
 
@@ -124,7 +131,7 @@ pub fn run(options: ServeOptions) -> Result<(), ServeError> {
         started,
         "built the site",
     );
-    let state = AppState::new(workspace);
+    let state = AppState::new(workspace, options.cors.clone());
     let _watcher = watch_sources(&root, state.clone())?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -303,7 +310,32 @@ async fn page(State(state): State<AppState>, uri: Uri) -> Response {
         bytes,
         stale_because,
     } = served;
-    let content_type = content_type(&key);
+    // What the portal fetches is sent with the CORS headers `_headers` has.
+    let cors = state
+        .cors
+        .as_deref()
+        .filter(|_| workspace.portal_fetches(&key))
+        .map(headers::cors);
+    let mut response = respond(status, &key, bytes, stale_because, &workspace);
+    drop(workspace);
+    for (name, value) in cors.into_iter().flatten() {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
+}
+
+/// The response for the site file `key`: an HTML page with the overlay
+/// injected, anything else as it is.
+fn respond(
+    status: StatusCode,
+    key: &str,
+    bytes: Bytes,
+    stale_because: Option<String>,
+    workspace: &Workspace,
+) -> Response {
+    let content_type = content_type(key);
     if content_type.starts_with("text/html") {
         let overlay = overlay(
             &workspace.diagnostics(),
@@ -311,7 +343,6 @@ async fn page(State(state): State<AppState>, uri: Uri) -> Response {
             stale_because.as_deref(),
             |d| workspace.editor_url(d),
         );
-        drop(workspace);
         let html = inject(&String::from_utf8_lossy(&bytes), &overlay);
         return (status, [(header::CONTENT_TYPE, content_type)], html).into_response();
     }

@@ -121,6 +121,13 @@ impl Workspace {
     }
 
     /// A served file by its path under the site root (`tiktok/index.html`).
+    /// Whether the portal fetches `path` (the manifest, an embed, the
+    /// stylesheet), which `--cors` lets another origin read.
+    pub fn portal_fetches(&self, path: &str) -> bool {
+        let stylesheet = self.pipeline.as_ref().map(Pipeline::stylesheet_path);
+        stylesheet.is_some_and(|css| crate::site::headers::portal_fetches(path, &css))
+    }
+
     pub fn file(&mut self, path: &str) -> Option<Served> {
         if site::is_listing(path) {
             if self.listings.is_none() {

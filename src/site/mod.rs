@@ -1,6 +1,7 @@
 //! From rendered guides to output files: pages, embeds, manifest, sitemap.
 //! Writes only through a [`Sink`], so the same code serves `build` and tests.
 
+pub mod headers;
 pub mod manifest;
 pub mod output;
 pub mod templates;
@@ -27,8 +28,21 @@ use output::Sink;
 use templates::template_value;
 pub use templates::{Theme, ThemeError};
 
-/// The path of the stylesheet that styles pages and embeds.
-pub const STYLESHEET: &str = "static/guidesite.css";
+/// The theme's stylesheet, which styles pages and embeds; it is published
+/// under a name holding its content's hash ([`stylesheet_path`]).
+const STYLESHEET: &str = "guidesite.css";
+
+/// Where the stylesheet is published: `static/guidesite.<hash>.css`, so
+/// that its URL may be cached forever and changes when its bytes do.
+pub fn stylesheet_path(theme: &Theme) -> String {
+    let css = theme
+        .static_files
+        .iter()
+        .find(|(path, _)| *path == STYLESHEET)
+        .map_or(&[][..], |(_, bytes)| bytes.as_slice());
+    let hash = hex(&Sha256::digest(css));
+    format!("static/guidesite.{}.css", &hash[..12])
+}
 
 /// What the portal reads, and its JSON Schema.
 pub const MANIFEST: &str = "manifest.json";
@@ -39,7 +53,10 @@ const LISTING_TEMPLATES: [&str; 3] = ["index.html", "404.html", "sitemap.xml"];
 
 /// Whether an output file lists every guide (`serve` renders those when asked).
 pub fn is_listing(path: &str) -> bool {
-    LISTING_TEMPLATES.contains(&path) || path == MANIFEST || path == MANIFEST_SCHEMA
+    LISTING_TEMPLATES.contains(&path)
+        || path == MANIFEST
+        || path == MANIFEST_SCHEMA
+        || path == headers::HEADERS_FILE
 }
 
 /// A guide ready to publish: its source and its rendering.
@@ -121,6 +138,9 @@ pub struct GuideOutput {
 pub struct SiteRenderer<'a> {
     config: &'a SiteConfig,
     theme: &'a Theme,
+    /// Where the stylesheet is published, under the output folder.
+    stylesheet_path: String,
+    /// Its URL.
     stylesheet: String,
     /// The site as templates see it, converted once for every page.
     site: Value,
@@ -128,7 +148,8 @@ pub struct SiteRenderer<'a> {
 
 impl<'a> SiteRenderer<'a> {
     pub fn new(config: &'a SiteConfig, theme: &'a Theme) -> Self {
-        let stylesheet = format!("{}{STYLESHEET}", config.base_url);
+        let stylesheet_path = stylesheet_path(theme);
+        let stylesheet = format!("{}{stylesheet_path}", config.base_url);
         // Four strings: the conversion has nothing that could fail.
         let site = Value::from_serializable(&SiteView {
             title: &config.title,
@@ -139,6 +160,7 @@ impl<'a> SiteRenderer<'a> {
         SiteRenderer {
             config,
             theme,
+            stylesheet_path,
             stylesheet,
             site,
         }
@@ -200,6 +222,9 @@ impl<'a> SiteRenderer<'a> {
             MANIFEST_SCHEMA.to_string(),
             manifest::schema_json().into_bytes(),
         ));
+        let portal_origin = self.config.portal_origin.as_ref();
+        let headers = headers::file(&self.stylesheet_path, portal_origin);
+        files.push((headers::HEADERS_FILE.to_string(), headers.into_bytes()));
         Ok(files)
     }
 
@@ -219,7 +244,14 @@ impl<'a> SiteRenderer<'a> {
             .theme
             .static_files
             .iter()
-            .map(|(path, bytes)| (format!("static/{path}"), bytes.clone()))
+            .map(|(path, bytes)| {
+                let published = if path == STYLESHEET {
+                    self.stylesheet_path.clone()
+                } else {
+                    format!("static/{path}")
+                };
+                (published, bytes.clone())
+            })
             .collect();
         let sources: HashSet<&str> = guides.iter().map(|g| g.source()).collect();
         for asset in assets {

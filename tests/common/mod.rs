@@ -284,12 +284,22 @@ pub struct Serve {
 /// A response, its body as bytes (pages, images and JSON alike).
 pub struct HttpResponse {
     pub status: u16,
+    /// The head: status line and headers, lowercased.
+    pub head: String,
     pub body: Vec<u8>,
 }
 
 impl HttpResponse {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The value of header `name` (lowercase), if sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            (key.trim() == name).then(|| value.trim())
+        })
     }
 }
 
@@ -301,15 +311,26 @@ impl Serve {
         )
     }
 
+    /// `serve` with more arguments (`--cors ORIGIN`).
+    pub fn start_with(site: &SiteFixture, extra: &[&str]) -> Serve {
+        let guidesite = assert_cmd::cargo::cargo_bin("guidesite");
+        Serve::launch(site, std::process::Command::new(guidesite), extra)
+    }
+
     /// Runs `guidesite` (the end of `command`, which may wrap it, as a shell
     /// setting limits does) as `serve` on any free port.
-    pub fn spawn(site: &SiteFixture, mut command: std::process::Command) -> Serve {
+    pub fn spawn(site: &SiteFixture, command: std::process::Command) -> Serve {
+        Serve::launch(site, command, &[])
+    }
+
+    fn launch(site: &SiteFixture, mut command: std::process::Command, extra: &[&str]) -> Serve {
         use std::io::BufRead;
         let log = site.tmp().join("serve.log");
         let mut child = command
             .arg("--root")
             .arg(site.path())
             .args(["serve", "--port", "0"])
+            .args(extra)
             .env("NO_COLOR", "1")
             .stdout(std::process::Stdio::piped())
             .stderr(std::fs::File::create(&log).expect("create serve.log"))
@@ -383,6 +404,7 @@ pub fn http_get(addr: std::net::SocketAddr, path: &str) -> HttpResponse {
         .any(|l| l.starts_with("transfer-encoding:") && l.contains("chunked"));
     HttpResponse {
         status,
+        head,
         body: if chunked {
             dechunk(body)
         } else {
