@@ -592,7 +592,7 @@ mod tests {
     #[test]
     fn pages_stay_served_after_a_rebuild_panics_and_the_next_rebuild_recovers() {
         let dir = workspace::tests::site("Acme first title");
-        let state = AppState::new(Workspace::load(dir.path()));
+        let state = AppState::new(Workspace::load(dir.path()), None);
         let rebuilt = state.rebuild(|_| panic!("<boom>"));
         assert!(rebuilt.problem.unwrap().contains("<boom>"));
         assert!(rebuilt.changed.is_empty());
@@ -614,7 +614,7 @@ mod tests {
     #[test]
     fn a_poisoned_lock_is_recovered() {
         let dir = workspace::tests::site("Acme");
-        let state = AppState::new(Workspace::load(dir.path()));
+        let state = AppState::new(Workspace::load(dir.path()), None);
         let reader = state.clone();
         let _ = std::thread::spawn(move || {
             let _workspace = reader.workspace();
@@ -630,7 +630,7 @@ mod tests {
     fn a_site_whose_first_build_failed_shows_why_on_every_path() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("site.yaml"), "no_such_key: 1\n").unwrap();
-        let state = AppState::new(Workspace::load(dir.path()));
+        let state = AppState::new(Workspace::load(dir.path()), None);
         let (status, html) = get(&state, "/acme/");
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert!(
