@@ -274,7 +274,8 @@ impl FromStr for Origin {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let origin = text.strip_suffix('/').unwrap_or(text);
+        // Schemes and hosts compare without case; browsers send them lowercase.
+        let origin = text.strip_suffix('/').unwrap_or(text).to_ascii_lowercase();
         let usage = || {
             format!(
                 "`{text}` is not an origin: write the scheme and host (and port) the portal is \
@@ -286,7 +287,7 @@ impl FromStr for Origin {
         let valid =
             matches!(scheme, "http" | "https") && !host.is_empty() && host.chars().all(host_chars);
         if valid {
-            Ok(Origin(origin.to_ascii_lowercase()))
+            Ok(Origin(origin))
         } else {
             Err(usage())
         }
