@@ -129,3 +129,37 @@ fn serve_refuses_a_cors_value_that_is_not_an_origin() {
         stderr(&output)
     );
 }
+
+#[test]
+fn an_embeds_hash_changes_exactly_when_its_bytes_do() {
+    let site = SiteFixture::new();
+    site.guide("meta", STEPS).guide("tiktok", STEPS);
+    let hashes = |site: &SiteFixture| -> Vec<(String, String)> {
+        assert_exit(&site.run(&["build"]), 0);
+        let manifest: Value = serde_json::from_str(&site.read("dist/manifest.json")).unwrap();
+        manifest["guides"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                let source = g["source"].as_str().unwrap().to_string();
+                let embed = site.read(&format!("dist/embed/{source}.html"));
+                let digest = format!("{:x}", sha2_digest(embed.as_bytes()));
+                assert_eq!(g["hash"].as_str().unwrap(), digest, "{source}");
+                (source, digest)
+            })
+            .collect()
+    };
+    let first = hashes(&site);
+    assert_eq!(hashes(&site), first, "same input, same hashes");
+    site.guide("meta", &STEPS.replace("Open the", "First open the"));
+    let second = hashes(&site);
+    assert_ne!(second[0].1, first[0].1, "meta changed");
+    assert_eq!(second[1], first[1], "tiktok did not");
+}
+
+/// SHA-256 of `bytes`, as the manifest's `hash` is.
+fn sha2_digest(bytes: &[u8]) -> impl std::fmt::LowerHex {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+}
