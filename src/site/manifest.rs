@@ -81,7 +81,7 @@ pub struct ManifestAccess<'a> {
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ManifestOnboard<'a> {
-    /// The portal page where onboarding happens (front matter `onboard.portal`, an absolute URL).
+    /// The portal page where onboarding happens, as written in front matter `onboard.portal`: an absolute http(s) URL unless `lints:` lowers the error `form/invalid`.
     pub portal: &'a str,
     /// Where the form posts (`site.yaml` `onboard.endpoint`), or null when unset: then the form links to `portal` instead.
     pub endpoint: Option<&'a str>,
