@@ -436,8 +436,82 @@ fn embed_is_a_fragment_of_the_same_article_as_the_page() {
     form_html(&embed);
     let page = site.read("dist/acme/index.html");
     assert!(
-        page.contains(embed.trim()),
-        "the page does not contain the embed's article"
+        page.contains(embed.replace("gs-acme-", "").trim()),
+        "the page does not contain the embed's article, ids unprefixed"
+    );
+}
+
+/// A guide with every kind of id: headings, steps, footnotes, the form's;
+/// links within it and to another guide; text that only looks like markup.
+const IDS_BODY: &str = "Text says id=\"x\" and href=\"#y\".\n\n\
+    <p>Raw says id=\"x\" and <span title='for=\"z\"'>t</span></p>\n\n\
+    See [the steps](#grant-access)[^why] and [other's](other.md#grant-access).\n\n\
+    [^why]: Because.\n";
+
+/// The values of `attribute` on every tag of `html`.
+fn attr_values<'a>(tags: &'a [Tag], attribute: &str) -> Vec<&'a str> {
+    tags.iter().filter_map(|t| t.attr(attribute)).collect()
+}
+
+#[test]
+fn every_id_and_in_guide_fragment_of_an_embed_is_prefixed_with_its_source() {
+    let site = SiteFixture::new();
+    site.guide("other", STEPS)
+        .guide("acme", &format!("{STEPS}\n{IDS_BODY}"));
+    assert_exit(
+        &site.run(&["build", "--base-url", "https://help.agency.test/"]),
+        0,
+    );
+    let embed = site.read("dist/embed/acme.html");
+    let embed_tags = tags(&embed);
+    let ids = attr_values(&embed_tags, "id");
+    for expected in [
+        "grant-access",
+        "grant-access-step-1",
+        "fn-why",
+        "fnref-why",
+        "guidesite-acme-account_id",
+    ] {
+        assert!(
+            ids.contains(&format!("gs-acme-{expected}").as_str()),
+            "{ids:?}"
+        );
+    }
+    assert!(ids.iter().all(|id| id.starts_with("gs-acme-")), "{ids:?}");
+    assert_unique_ids(&embed);
+    let references = ["for", "aria-labelledby", "aria-describedby"]
+        .iter()
+        .flat_map(|a| attr_values(&embed_tags, a))
+        .flat_map(str::split_ascii_whitespace);
+    let fragments = attr_values(&embed_tags, "href")
+        .into_iter()
+        .filter_map(|href| href.strip_prefix('#'));
+    let named: Vec<&str> = references.chain(fragments).collect();
+    assert!(named.len() >= 7, "{named:?}");
+    for id in named {
+        assert!(ids.contains(&id), "{id:?} names no id of the embed");
+    }
+    let hrefs = attr_values(&embed_tags, "href");
+    assert!(
+        hrefs.contains(&"https://help.agency.test/other/#grant-access"),
+        "a link to another guide leads to its page: {hrefs:?}"
+    );
+    assert!(
+        embed.contains("Text says id=\"x\" and href=\"#y\".")
+            && embed.contains("Raw says id=\"x\" and <span title=\"for=&quot;z&quot;\">"),
+        "text and attribute values that look like ids are rewritten:\n{embed}"
+    );
+
+    let page = site.read("dist/acme/index.html");
+    assert!(!page.contains("gs-acme-"), "the page's ids are prefixed");
+    let page_ids = attr_values(&tags(&page), "id").join(" ");
+    assert!(page_ids.contains("grant-access-step-1"), "{page_ids}");
+    let other = site.read("dist/embed/other.html");
+    let other_tags = tags(&other);
+    let other_ids = attr_values(&other_tags, "id");
+    assert!(
+        other_ids.iter().all(|id| id.starts_with("gs-other-")),
+        "{other_ids:?}"
     );
 }
 
@@ -479,7 +553,7 @@ fn manifest_lists_guides_by_order_then_title_with_their_facts() {
     let site = four_guides();
     assert_exit(&site.run(&["build"]), 0);
     let m = manifest(&site);
-    assert_eq!(m["version"], 1);
+    assert_eq!(m["version"], 2);
     assert_eq!(m["base_url"], "/");
     assert_eq!(m["stylesheet"], "/static/guidesite.css");
     assert!(
@@ -500,9 +574,12 @@ fn manifest_lists_guides_by_order_then_title_with_their_facts() {
         "access": {"grantee": GRANTEE, "role": ROLE},
         "contacts": CONTACTS,
         "steps": [
-            {"section": "Grant access", "number": 1, "text": "Open the Members page of your ad account."},
-            {"section": "Grant access", "number": 2, "text": "Invite data@agency.test as a member."},
-            {"section": "Grant access", "number": 3, "text": "Give the member the Analyst role."},
+            {"section": "Grant access", "number": 1, "text": "Open the Members page of your ad account.",
+             "id": "grant-access-step-1", "embed_id": "gs-alpha-grant-access-step-1"},
+            {"section": "Grant access", "number": 2, "text": "Invite data@agency.test as a member.",
+             "id": "grant-access-step-2", "embed_id": "gs-alpha-grant-access-step-2"},
+            {"section": "Grant access", "number": 3, "text": "Give the member the Analyst role.",
+             "id": "grant-access-step-3", "embed_id": "gs-alpha-grant-access-step-3"},
         ],
         "links": [format!("mailto:{GRANTEE}")],
     });
@@ -520,6 +597,16 @@ fn manifest_lists_guides_by_order_then_title_with_their_facts() {
     assert_eq!(fields[1]["pattern"], "^[0-9]{6,20}$");
     assert_eq!(fields.as_array().unwrap().len(), 2);
     assert_eq!(m["guides"][3]["order"], Value::Null);
+    let page = site.read("dist/alpha/index.html");
+    let embed = site.read("dist/embed/alpha.html");
+    for step in alpha["steps"].as_array().unwrap() {
+        let (id, embed_id) = (&step["id"], &step["embed_id"]);
+        assert!(page.contains(&format!("<li id={id}>")), "{id} on the page");
+        assert!(
+            embed.contains(&format!("<li id={embed_id}>")),
+            "{embed_id} in the embed"
+        );
+    }
 }
 
 #[test]
@@ -586,9 +673,25 @@ fn manifest_validates_against_its_schema_and_broken_copies_do_not() {
     );
 
     type Breakage = fn(&mut Value);
-    let breakages: [(&str, Breakage); 5] = [
+    let breakages: [(&str, Breakage); 9] = [
         ("version removed", |m| {
             m.as_object_mut().unwrap().remove("version");
+        }),
+        ("version 1", |m| m["version"] = json!(1)),
+        ("a field type the theme does not render", |m| {
+            m["guides"][0]["onboard"]["fields"][0]["type"] = json!("date")
+        }),
+        ("a step without embed_id", |m| {
+            m["guides"][0]["steps"][0]
+                .as_object_mut()
+                .unwrap()
+                .remove("embed_id");
+        }),
+        ("a step without id", |m| {
+            m["guides"][0]["steps"][0]
+                .as_object_mut()
+                .unwrap()
+                .remove("id");
         }),
         ("steps is a string", |m| {
             m["guides"][0]["steps"] = json!("1. do it")
@@ -609,6 +712,45 @@ fn manifest_validates_against_its_schema_and_broken_copies_do_not() {
             "the schema accepts a manifest with {what}"
         );
     }
+}
+
+/// Every property of every object in the schema says what it holds.
+#[test]
+fn every_property_of_the_manifest_schema_has_a_description() {
+    fn walk(schema: &Value, path: &str, missing: &mut Vec<String>) {
+        if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+            for (name, property) in properties {
+                let described = property
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .is_some_and(|d| d.len() > 10);
+                if !described {
+                    missing.push(format!("{path}.{name}"));
+                }
+            }
+        }
+        if let Some(defs) = schema.get("$defs").and_then(Value::as_object) {
+            for (name, def) in defs {
+                walk(def, name, missing);
+            }
+        }
+    }
+    let site = SiteFixture::new();
+    site.guide("acme", STEPS);
+    assert_exit(&site.run(&["build"]), 0);
+    let schema: Value = serde_json::from_str(&site.read("dist/manifest.schema.json")).unwrap();
+    let mut missing = Vec::new();
+    walk(&schema, "Manifest", &mut missing);
+    assert_eq!(
+        missing,
+        Vec::<String>::new(),
+        "properties without a description"
+    );
+    let links = &schema["$defs"]["ManifestGuide"]["properties"]["links"]["description"];
+    assert!(
+        links.as_str().unwrap().contains("root-relative"),
+        "links do not say they are root-relative with a root-relative base_url: {links}"
+    );
 }
 
 // ---------------------------------------------------------------- determinism, atomicity
@@ -795,6 +937,14 @@ fn manifest_links_are_absolute_urls() {
             "{expected} missing from {links:?}"
         );
     }
+    // With the default base_url, links within the site are root-relative,
+    // as the schema says.
+    assert_exit(&site.run(&["build"]), 0);
+    let links = manifest(&site)["guides"][0]["links"].to_string();
+    assert!(
+        links.contains("\"/other/#grant-access\"") && links.contains("\"/acme/#grant-access\""),
+        "{links}"
+    );
 }
 
 #[test]

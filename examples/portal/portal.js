@@ -52,7 +52,7 @@ async function show(guide) {
 
 async function main() {
   const manifest = await (await fetch(manifestUrl)).json();
-  if (manifest.version !== 1) throw new Error(`unsupported manifest version ${manifest.version}`);
+  if (manifest.version !== 2) throw new Error(`unsupported manifest version ${manifest.version}`);
   useStylesheet(manifest.stylesheet);
   list.replaceChildren(...manifest.guides.map((guide) => {
     const item = document.createElement('li');

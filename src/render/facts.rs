@@ -76,8 +76,10 @@ pub struct Step {
     pub text: String,
     /// True when the item shows an image even if it has no text.
     pub has_image: bool,
-    /// Which step list (0-based) the item belongs to. (Its id is in `anchors`.)
+    /// Which step list (0-based) the item belongs to.
     pub list: usize,
+    /// The item's id on the guide page (also in `anchors`).
+    pub id: String,
     pub span: Range<usize>,
 }
 

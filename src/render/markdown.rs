@@ -1281,8 +1281,9 @@ impl<'a> Walker<'a> {
         self.push(Event::Html(CowStr::from(format!(
             "<li id=\"{id}\"{class}>"
         ))));
-        self.facts.anchors.push(id);
+        self.facts.anchors.push(id.clone());
         self.step = Some(Step {
+            id,
             section: self.section,
             number,
             written_number,

@@ -1,6 +1,7 @@
 //! From rendered guides to output files: pages, embeds, manifest, sitemap.
 //! Writes only through a [`Sink`], so the same code serves `build` and tests.
 
+mod embed_ids;
 pub mod headers;
 pub mod manifest;
 pub mod output;
@@ -189,12 +190,14 @@ impl<'a> SiteRenderer<'a> {
                 ("body_after_form", Value::from(body.after_form.as_str())),
             ]),
         )?;
+        // The page holds the guide alone: its ids stay as links name them.
         let page_html = self.theme.render(
             "guide.html",
             &self.context([("guide", guide), ("embed", Value::from(embed.as_str()))]),
         )?;
-        entry.hash = hex(&Sha256::digest(embed.as_bytes()));
         let source = page.guide.source();
+        let embed = embed_ids::prefix_ids(&embed, &embed_ids::embed_id_prefix(source));
+        entry.hash = hex(&Sha256::digest(embed.as_bytes()));
         Ok(GuideOutput {
             entry: manifest::entry(&entry),
             files: [
@@ -428,6 +431,7 @@ fn manifest_entry<'a>(config: &'a SiteConfig, page: &Page<'a>) -> ManifestGuide<
             entry.links.push(url);
         }
     }
+    let embed_prefix = embed_ids::embed_id_prefix(entry.source);
     entry.steps = facts
         .steps
         .iter()
@@ -435,6 +439,8 @@ fn manifest_entry<'a>(config: &'a SiteConfig, page: &Page<'a>) -> ManifestGuide<
             section: s.section.map(|i| facts.headings[i].text.as_str()),
             number: s.number,
             text: &s.text,
+            id: &s.id,
+            embed_id: format!("{embed_prefix}{}", s.id),
         })
         .collect();
     entry

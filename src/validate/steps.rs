@@ -216,6 +216,7 @@ mod tests {
             text: text.to_string(),
             has_image: false,
             list,
+            id: String::new(),
             span,
         }
     }
