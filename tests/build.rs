@@ -263,7 +263,7 @@ fn shipped_site_builds_every_output_file() {
         "embed/tiktok.html",
         "manifest.json",
         "manifest.schema.json",
-        "static/guidesite.css",
+        "_headers",
         "sitemap.xml",
         "404.html",
     ] {
@@ -520,7 +520,7 @@ fn stylesheet_selectors_are_all_scoped_to_guidesite_classes() {
     let site = SiteFixture::new();
     site.guide("acme", STEPS);
     assert_exit(&site.run(&["build"]), 0);
-    let mut css = site.read("dist/static/guidesite.css");
+    let mut css = site.read(&format!("dist/{}", published_stylesheet(&site)));
     while let Some(start) = css.find("/*") {
         let end = css[start..].find("*/").map_or(css.len(), |e| start + e + 2);
         css.replace_range(start..end, "");
@@ -555,9 +555,10 @@ fn manifest_lists_guides_by_order_then_title_with_their_facts() {
     let m = manifest(&site);
     assert_eq!(m["version"], 2);
     assert_eq!(m["base_url"], "/");
-    assert_eq!(m["stylesheet"], "/static/guidesite.css");
+    let stylesheet = published_stylesheet(&site);
+    assert_eq!(m["stylesheet"], format!("/{stylesheet}"));
     assert!(
-        site.path().join("dist/static/guidesite.css").is_file(),
+        site.path().join("dist").join(&stylesheet).is_file(),
         "the stylesheet is not published"
     );
     assert_eq!(sources(&m), ["zeta", "aardvark", "alpha", "beta"]);
@@ -633,7 +634,7 @@ fn base_url_flag_makes_manifest_and_sitemap_urls_absolute() {
     assert_eq!(m["base_url"], "https://help.agency.test/");
     assert_eq!(
         m["stylesheet"],
-        "https://help.agency.test/static/guidesite.css"
+        format!("https://help.agency.test/{}", published_stylesheet(&site))
     );
     assert_eq!(m["guides"][0]["url"], "https://help.agency.test/acme/");
     assert_eq!(
@@ -1508,4 +1509,16 @@ fn a_site_yaml_leading_outside_the_site_is_not_read() {
     std::fs::write(&elsewhere, "title: SECRET-TITLE\n").unwrap();
     std::os::unix::fs::symlink(&elsewhere, site.path().join("site.yaml")).unwrap();
     build_fails_naming(&site, 2, "leads outside the site root");
+}
+
+/// Where the build published the stylesheet: `static/guidesite.<hash>.css`
+/// (the only file of that form in `dist/static/`).
+fn published_stylesheet(site: &SiteFixture) -> String {
+    let names: Vec<String> = std::fs::read_dir(site.path().join("dist/static"))
+        .expect("dist/static")
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with("guidesite.") && name.ends_with(".css"))
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    format!("static/{}", names[0])
 }
