@@ -85,6 +85,9 @@ pub struct ManifestField<'a> {
     pub placeholder: Option<&'a str>,
     /// An HTML `pattern` (the browser anchors it).
     pub pattern: Option<&'a str>,
+    /// The message shown when the value does not match `pattern`; the embed
+    /// carries it as `title` and `data-pattern-message` for the portal to use.
+    pub pattern_message: Option<&'a str>,
     pub required: bool,
     pub help: Option<&'a str>,
     pub options: &'a [String],
