@@ -29,6 +29,7 @@ test('on the guide page, what only the portal can fill gives way to a sentence s
   const server = await serve({ '/': build('form-page') });
   for (const script of [true, false]) {
     const page = await guidePage(server, { script });
+    assert.equal(await page.$eval('select[data-portal-options]', (s) => s.disabled), script, 'the script ran, or did not');
     for (const selector of portalOnly) {
       assert.equal(await page.locator(selector).isVisible(), false, `${selector} is hidden (script: ${script})`);
     }
