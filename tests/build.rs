@@ -207,9 +207,13 @@ fn assert_unique_ids(html: &str) {
     }
 }
 
-/// No markup in `html` can run script.
+/// The theme's own onboard form script, the one script a guide page holds.
+const THEME_SCRIPT: &str = r#"<script src="/static/guidesite-form.js" defer></script>"#;
+
+/// No markup in `html` can run script but the theme's own.
 #[track_caller]
 fn assert_no_script(html: &str, what: &str) {
+    let html = &html.replacen(THEME_SCRIPT, "", 1);
     let lower = html.to_ascii_lowercase();
     for needle in ["<script", "<iframe", "javascript:"] {
         assert!(

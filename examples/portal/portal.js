@@ -44,6 +44,13 @@ async function show(guide) {
       select.append(new Option(value, value));
     }
   }
+  // The guide's words when a value does not match its pattern, instead of
+  // the browser's "match the requested format".
+  for (const input of slot.querySelectorAll('input[data-pattern-message]')) {
+    const explain = () => input.setCustomValidity(input.validity.patternMismatch ? input.dataset.patternMessage : '');
+    input.addEventListener('input', explain);
+    explain();
+  }
   const pending = slot.querySelector('[data-pending-requests]');
   if (pending && client.pendingRequests.length > 0) {
     pending.replaceChildren(...client.pendingRequests.map((r) => Object.assign(document.createElement('p'), { textContent: r })));

@@ -108,6 +108,7 @@ impl FrontMatter {
                 let optional = [
                     ("placeholder", f.placeholder.as_deref()),
                     ("pattern", f.pattern.as_ref().map(|p| p.value.as_str())),
+                    ("pattern_message", f.pattern_message.as_deref()),
                     ("help", f.help.as_deref()),
                 ];
                 for (key, value) in optional {
@@ -153,6 +154,10 @@ pub struct Field {
     pub placeholder: Option<String>,
     #[serde(default)]
     pub pattern: Option<Spanned<String>>,
+    /// What the reader is told when the value does not match `pattern`
+    /// (the browser's own message says only "match the requested format").
+    #[serde(default)]
+    pub pattern_message: Option<String>,
     #[serde(default)]
     pub required: bool,
     #[serde(default)]
@@ -297,6 +302,41 @@ mod tests {
         let text = "\u{feff}---\nsource: a\n---\nbody";
         let s = split(text).unwrap();
         assert_eq!(&text[s.yaml.clone()], "source: a\n");
+    }
+
+    /// A front matter whose one form field is `field`.
+    const ONE_FIELD: &str =
+        "source: a\ntitle: A\nplatform: A\nonboard:\n  portal: https://p.test/\n  fields:\n    - ";
+
+    #[test]
+    fn a_field_carries_its_pattern_message_and_it_is_checked_as_front_matter_text() {
+        let yaml = format!(
+            "{ONE_FIELD}{{ name: id, label: Id, pattern: '[0-9]+', pattern_message: Digits only }}\n"
+        );
+        let (front, errors) = read(&yaml);
+        assert!(errors.is_empty(), "{errors:?}");
+        let field = &front.onboard.as_ref().unwrap().fields[0].value;
+        assert_eq!(field.pattern_message.as_deref(), Some("Digits only"));
+        // Placeholder checks read every text: the message is one of them.
+        assert!(
+            front
+                .texts(0)
+                .iter()
+                .any(|&(key, text, _)| key == "pattern_message" && text == "Digits only")
+        );
+    }
+
+    #[test]
+    fn a_misspelt_pattern_message_is_an_unknown_key_with_a_suggestion() {
+        let yaml = format!("{ONE_FIELD}{{ name: id, label: Id, pattern_mesage: Digits only }}\n");
+        let (_, errors) = read(&yaml);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].unknown_key);
+        assert!(
+            errors[0].message.contains("pattern_message"),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]

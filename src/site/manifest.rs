@@ -105,6 +105,9 @@ pub struct ManifestField<'a> {
     pub placeholder: Option<&'a str>,
     /// An HTML `pattern` the value must match (the browser anchors it: the whole value must match), or null.
     pub pattern: Option<&'a str>,
+    /// The message shown when the value does not match `pattern`; the embed
+    /// carries it as `title` and `data-pattern-message` for the portal to use.
+    pub pattern_message: Option<&'a str>,
     /// Whether the form cannot be sent without a value.
     pub required: bool,
     /// A sentence shown under the control (its accessible description), or null.

@@ -402,6 +402,7 @@ fn describe<'a>(config: &'a SiteConfig, guide: &'a Guide) -> ManifestGuide<'a> {
                         kind: &f.kind.value,
                         placeholder: f.placeholder.as_deref(),
                         pattern: f.pattern.as_ref().map(|p| p.value.as_str()),
+                        pattern_message: f.pattern_message.as_deref(),
                         required: f.required,
                         help: f.help.as_deref(),
                         options: &f.options,

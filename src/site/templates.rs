@@ -27,7 +27,12 @@ const BUILTIN_TEMPLATES: &[(&str, &str)] = builtin!(
 );
 
 /// The default theme's static files, compiled in.
-const BUILTIN_STATIC: &[(&str, &str)] = builtin!("static", "guidesite.css", "favicon.svg");
+const BUILTIN_STATIC: &[(&str, &str)] = builtin!(
+    "static",
+    "guidesite.css",
+    "guidesite-form.js",
+    "favicon.svg"
+);
 
 /// A theme could not be loaded.
 #[derive(Debug, thiserror::Error)]

@@ -85,6 +85,13 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
                 ));
             }
         }
+        if field.pattern_message.is_some() && field.pattern.is_none() {
+            findings.push(Finding::new(
+                Code::FormInvalid,
+                span.clone(),
+                "`pattern_message` is shown when the value does not match `pattern`, and this field has no `pattern`",
+            ));
+        }
         if !field.options.is_empty() && kind != "select" {
             findings.push(Finding::new(
                 Code::FormInvalid,
@@ -179,6 +186,21 @@ mod tests {
         assert_eq!(codes(&found), [Code::FormInvalid]);
         assert_eq!(&guide.text[found[0].span.clone()], "emial");
         assert!(found[0].message.contains("`email`"), "{}", found[0].message);
+    }
+
+    #[test]
+    fn a_pattern_message_needs_a_pattern() {
+        let guide = onboarding(
+            "https://p.example/",
+            &[
+                "{ name: a, label: A, pattern: '[0-9]+', pattern_message: Digits only }",
+                "{ name: b, label: B, pattern_message: Digits only }",
+            ],
+        );
+        assert_eq!(
+            found_at(&guide),
+            ["- { name: b, label: B, pattern_message: Digits only }"]
+        );
     }
 
     #[test]
