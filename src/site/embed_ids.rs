@@ -37,12 +37,14 @@ fn tag_end(html: &str) -> usize {
     if html.starts_with("<!--") {
         return html.find("-->").map_or(html.len(), |end| end + 3);
     }
+    // Quotes and `>` are ASCII, and no byte of a multi-byte character is:
+    // the end found is a char boundary.
     let mut quote = None;
-    for (i, c) in html.char_indices() {
-        match (quote, c) {
-            (None, '"' | '\'') => quote = Some(c),
-            (Some(q), c) if c == q => quote = None,
-            (None, '>') => return i + 1,
+    for (i, &b) in html.as_bytes().iter().enumerate() {
+        match (quote, b) {
+            (None, b'"' | b'\'') => quote = Some(b),
+            (Some(q), b) if b == q => quote = None,
+            (None, b'>') => return i + 1,
             _ => {}
         }
     }
@@ -51,7 +53,12 @@ fn tag_end(html: &str) -> usize {
 
 /// Copies one tag to `out`, its id-bearing attribute values prefixed.
 fn prefix_tag(tag: &str, prefix: &str, out: &mut String) {
-    if tag.starts_with("</") || tag.starts_with("<!") || tag.starts_with("<?") {
+    // Most tags name no id: a cheap look spares parsing their attributes.
+    let names_ids = ["id", "for", "href", "aria-"]
+        .iter()
+        .any(|name| tag.contains(name));
+    let not_start_tag = tag.starts_with("</") || tag.starts_with("<!") || tag.starts_with("<?");
+    if not_start_tag || !names_ids {
         out.push_str(tag);
         return;
     }
