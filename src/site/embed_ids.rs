@@ -53,12 +53,10 @@ fn tag_end(html: &str) -> usize {
 
 /// Copies one tag to `out`, its id-bearing attribute values prefixed.
 fn prefix_tag(tag: &str, prefix: &str, out: &mut String) {
-    // Most tags name no id: a cheap look spares parsing their attributes.
-    let names_ids = ["id", "for", "href", "aria-"]
-        .iter()
-        .any(|name| tag.contains(name));
+    // Most tags have no attribute value at all: nothing to parse in them.
+    let has_values = tag.as_bytes().contains(&b'=');
     let not_start_tag = tag.starts_with("</") || tag.starts_with("<!") || tag.starts_with("<?");
-    if not_start_tag || !names_ids {
+    if not_start_tag || !has_values {
         out.push_str(tag);
         return;
     }
@@ -98,47 +96,46 @@ fn prefixed_value(name: &str, value: &str, prefix: &str) -> Option<String> {
     }
 }
 
-/// A walk over a start tag's attributes.
+/// A walk over a start tag's attributes, byte by byte: every delimiter is
+/// ASCII and no byte of a multi-byte character is, so each place it stops
+/// at is a char boundary.
 struct Attributes<'t> {
     tag: &'t str,
-    /// A byte offset in `tag`, always at a char boundary: it moves by whole
-    /// chars or to just past a quote `find` returned.
     at: usize,
 }
 
 impl<'t> Attributes<'t> {
-    fn peek(&self) -> Option<char> {
-        self.tag.get(self.at..)?.chars().next()
+    fn peek(&self) -> Option<u8> {
+        self.tag.as_bytes().get(self.at).copied()
     }
 
-    fn skip_while(&mut self, f: impl Fn(char) -> bool) {
-        while let Some(c) = self.peek().filter(|&c| f(c)) {
-            self.at += c.len_utf8();
-        }
+    fn skip_while(&mut self, f: impl Fn(u8) -> bool) {
+        let rest = &self.tag.as_bytes()[self.at.min(self.tag.len())..];
+        self.at += rest.iter().take_while(|&&b| f(b)).count();
     }
 
     /// Moves past the tag's `<name`.
     fn skip_name(&mut self) {
-        self.skip_while(|c| !c.is_ascii_whitespace() && c != '>' && c != '/');
+        self.skip_while(|b| !b.is_ascii_whitespace() && b != b'>' && b != b'/');
     }
 
     /// The next attribute that has a value: its name and the range of its
     /// value (without quotes) in the tag.
     fn next_value(&mut self) -> Option<(&'t str, Range<usize>)> {
         loop {
-            self.skip_while(|c| c.is_ascii_whitespace() || c == '/');
-            if matches!(self.peek(), None | Some('>')) {
+            self.skip_while(|b| b.is_ascii_whitespace() || b == b'/');
+            if matches!(self.peek(), None | Some(b'>')) {
                 return None;
             }
             let start = self.at;
-            self.skip_while(|c| !c.is_ascii_whitespace() && !matches!(c, '=' | '>' | '/'));
+            self.skip_while(|b| !b.is_ascii_whitespace() && !matches!(b, b'=' | b'>' | b'/'));
             let name = &self.tag[start..self.at];
-            self.skip_while(|c| c.is_ascii_whitespace());
-            if self.peek() != Some('=') {
+            self.skip_while(|b| b.is_ascii_whitespace());
+            if self.peek() != Some(b'=') {
                 continue;
             }
             self.at += 1;
-            self.skip_while(|c| c.is_ascii_whitespace());
+            self.skip_while(|b| b.is_ascii_whitespace());
             return Some((name, self.value()));
         }
     }
@@ -146,17 +143,18 @@ impl<'t> Attributes<'t> {
     /// The value starting at `at`, quoted or not; moves past it.
     fn value(&mut self) -> Range<usize> {
         match self.peek() {
-            Some(quote @ ('"' | '\'')) => {
+            Some(quote @ (b'"' | b'\'')) => {
                 let start = self.at + 1;
-                let end = self.tag[start..]
-                    .find(quote)
+                let end = self.tag.as_bytes()[start..]
+                    .iter()
+                    .position(|&b| b == quote)
                     .map_or(self.tag.len(), |len| start + len);
                 self.at = (end + 1).min(self.tag.len());
                 start..end
             }
             _ => {
                 let start = self.at;
-                self.skip_while(|c| !c.is_ascii_whitespace() && c != '>');
+                self.skip_while(|b| !b.is_ascii_whitespace() && b != b'>');
                 start..self.at
             }
         }

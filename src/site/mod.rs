@@ -334,23 +334,38 @@ pub fn write_site<'c, T: Send>(
             .and_then(|file| renderer.manifest(file))
             .map_err(manifest_error)?;
         let mut inspections = Vec::with_capacity(guides.len());
+        // A batch's entries are appended while the next batch renders.
+        let mut entries: Vec<Entry> = Vec::new();
         for batch in guides.chunks(BATCH) {
-            let rendered = batch
-                .par_iter()
-                .map(|&guide| {
-                    let rendered = render(guide);
-                    let output = renderer.guide(&Page {
-                        guide,
-                        rendered: &rendered,
-                    })?;
-                    output.files.into_iter().try_for_each(put)?;
-                    Ok(((guide, inspect(guide, &rendered.facts)), output.entry))
-                })
-                .collect::<Result<Vec<_>, SiteError>>()?;
-            for (inspection, entry) in rendered {
-                manifest.push(&entry).map_err(manifest_error)?;
+            let append = || -> Result<(), SiteError> {
+                for entry in entries.drain(..) {
+                    manifest.push(&entry).map_err(manifest_error)?;
+                }
+                Ok(())
+            };
+            let render_batch = || {
+                batch
+                    .par_iter()
+                    .map(|&guide| {
+                        let rendered = render(guide);
+                        let output = renderer.guide(&Page {
+                            guide,
+                            rendered: &rendered,
+                        })?;
+                        output.files.into_iter().try_for_each(put)?;
+                        Ok(((guide, inspect(guide, &rendered.facts)), output.entry))
+                    })
+                    .collect::<Result<Vec<_>, SiteError>>()
+            };
+            let (rendered, appended) = rayon::join(render_batch, append);
+            appended?;
+            for (inspection, entry) in rendered? {
+                entries.push(entry);
                 inspections.push(inspection);
             }
+        }
+        for entry in entries {
+            manifest.push(&entry).map_err(manifest_error)?;
         }
         manifest.finish().map_err(manifest_error)?;
         Ok::<_, SiteError>(inspections)

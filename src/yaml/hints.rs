@@ -637,6 +637,16 @@ fn kind(expected: &str) -> Option<&'static str> {
 /// A value cut short by a ` #` that reads as part of it (`title: Step #1`):
 /// YAML takes everything from ` #` as a comment, silently.
 pub(super) fn value_cut_by_comment(text: &str) -> Option<Hint> {
+    // Only a `#` after a blank and before a character other than a blank or
+    // `#` can cut a value: most blocks have none, and skip the walk.
+    let may_cut = text.as_bytes().windows(3).any(|w| {
+        matches!(w[0], b' ' | b'\t')
+            && w[1] == b'#'
+            && !matches!(w[2], b' ' | b'\t' | b'\n' | b'\r' | b'#')
+    });
+    if !may_cut {
+        return None;
+    }
     let walk = scan::walk(text, text.len());
     walk.comments
         .iter()
