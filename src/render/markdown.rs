@@ -864,9 +864,12 @@ impl<'a> Walker<'a> {
     fn footnote_reference(&mut self, label: &str) {
         let number = self.footnote_number(label);
         let id = slugify(label);
-        self.facts.anchors.push(format!("fnref-{id}"));
+        // A note referred to twice: the second reference's id is `-1`'d,
+        // as GitHub does (the note links back to the first).
+        let reference = self.ids.unique(&format!("fnref-{id}"));
+        self.facts.anchors.push(reference.clone());
         self.push(Event::Html(CowStr::from(format!(
-            "<sup class=\"guidesite-fnref\"><a href=\"#fn-{id}\" id=\"fnref-{id}\">{number}</a></sup>"
+            "<sup class=\"guidesite-fnref\"><a href=\"#fn-{id}\" id=\"{reference}\">{number}</a></sup>"
         ))));
     }
 
@@ -1491,6 +1494,16 @@ mod tests {
         let change = |html: &str| depth_change(&HtmlScanner::default().scan(html, 0));
         assert_eq!(change("<br><img src=x.png/><p>a</p><a href='#'>"), 1);
         assert_eq!(change("</div></DIV>< div 3<4"), -2);
+    }
+
+    #[test]
+    fn a_note_referred_to_twice_gives_each_reference_its_own_id() {
+        let html = render("One[^a] and two[^a].\n\n[^a]: The note.\n")
+            .body
+            .before_form;
+        assert!(html.contains("id=\"fnref-a\">1</a>"), "{html}");
+        assert!(html.contains("id=\"fnref-a-1\">1</a>"), "{html}");
+        assert_eq!(html.matches("id=\"fn-a\"").count(), 1, "{html}");
     }
 
     #[test]
