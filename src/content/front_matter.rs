@@ -344,4 +344,59 @@ mod tests {
         assert_eq!(split("# no front matter"), Err(SplitError::Missing));
         assert_eq!(split("---\nsource: a\n"), Err(SplitError::Unterminated));
     }
+
+    mod proptests {
+        use proptest::collection::vec;
+        use proptest::prelude::*;
+        use proptest::sample::select;
+
+        use super::super::*;
+
+        /// Front matter lines right and wrong: keys, typos, tabs, quotes,
+        /// flow collections, non-Latin values.
+        const LINES: &[&str] = &[
+            "source: meta",
+            "title: Meta",
+            "platform: Meta",
+            "sumary: x",
+            "summary: a: b",
+            "access:",
+            "  grantee: a@b.test",
+            "  role: Analyst",
+            "\trole: x",
+            "contacts: [a@b.test",
+            "contacts: [a@b.test]",
+            "- x",
+            "title: \"open",
+            "title: 日本語 #1",
+            "onboard:",
+            "  fields:",
+            "    - { name: a, label: b, help: c, d }",
+            "  portal: https://x.test/",
+            "order: first",
+            "draft: maybe",
+            "",
+            "  ",
+            "title: 'ok'",
+            "&a x",
+            "*a",
+        ];
+
+        proptest! {
+            /// Never a panic, whatever the block; what was read keeps spans
+            /// inside the block as written; errors point inside it.
+            #[test]
+            fn reading_recovers_without_panicking(lines in vec(select(LINES), 0..16)) {
+                let yaml: String = lines.iter().map(|l| format!("{l}\n")).collect();
+                let (front, errors) = read(&yaml);
+                for (_, _, span) in front.texts(0) {
+                    prop_assert!(span.end <= yaml.len(), "{:?} in {:?}", span, yaml);
+                }
+                let line_count = yaml.lines().count().max(1);
+                for error in &errors {
+                    prop_assert!(error.line >= 1 && error.line <= line_count + 1, "{:?}", error);
+                }
+            }
+        }
+    }
 }

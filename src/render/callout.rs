@@ -447,4 +447,60 @@ mod tests {
              <p class=\"guidesite-callout-title\">&lt;b&gt;&amp;</p>\n"
         );
     }
+
+    mod proptests {
+        use proptest::collection::vec;
+        use proptest::prelude::*;
+        use proptest::sample::select;
+
+        use super::super::*;
+
+        /// Lines of admonitions, code fences, lists and non-Latin text, in
+        /// any order and nesting.
+        const PIECES: &[&str] = &[
+            ":::note",
+            ":::tip Title",
+            ":::warning[T]",
+            "::::info",
+            ":::",
+            "::::",
+            ":::foo",
+            "```",
+            "~~~",
+            "  :::note",
+            "   :::",
+            "1. step",
+            "- item",
+            "> quote",
+            "",
+            "text",
+            "日本語",
+            "\r",
+            "\t:::",
+            "::: ",
+            "é",
+        ];
+
+        proptest! {
+            /// Never a panic; every fence maps back onto the same line as
+            /// written; every position maps inside the body.
+            #[test]
+            fn fences_map_back_onto_the_body(lines in vec(select(PIECES), 0..40), cr in any::<bool>()) {
+                let end = if cr { "\r\n" } else { "\n" };
+                let body: String = lines.iter().map(|l| format!("{l}{end}")).collect();
+                let prepared = Prepared::new(&body);
+                for (range, _) in &prepared.fences {
+                    let start = prepared.to_body(range.start);
+                    let end = prepared.to_body(range.end);
+                    prop_assert_eq!(&body[start..end], &prepared.text[range.clone()]);
+                }
+                for at in 0..=prepared.text.len() {
+                    prop_assert!(prepared.to_body(at) <= body.len());
+                }
+                for (range, _) in &prepared.problems {
+                    prop_assert!(body.get(range.clone()).is_some());
+                }
+            }
+        }
+    }
 }

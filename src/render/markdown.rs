@@ -1525,4 +1525,75 @@ mod tests {
             "<ol>\n<li id=\"a-step-1\">Step</li>\n</ol>\n"
         );
     }
+
+    mod proptests {
+        use proptest::collection::vec;
+        use proptest::prelude::*;
+        use proptest::sample::select;
+
+        use super::*;
+
+        /// Pieces of real guides' Markdown: callouts in both spellings, raw
+        /// HTML, tables, footnotes, task lists, bare URLs, non-Latin text.
+        const PIECES: &[&str] = &[
+            ":::note\n",
+            ":::tip Title\n",
+            ":::\n",
+            "> [!WARNING]\n",
+            "> text\n",
+            "\n",
+            "1. step\n",
+            "   - nested\n",
+            "- [x] done\n",
+            "| a | b |\n",
+            "|:-|-:|\n",
+            "<details>\n",
+            "<summary>Why</summary>\n",
+            "</details>\n",
+            "**bold**\n",
+            "<a href=\"x.md\">a</a>",
+            "<img src=\"y.png\">",
+            "see https://x.test/é ",
+            "www.x.test/p",
+            "[^n]",
+            "[^n]: note\n",
+            "# Title\n",
+            "## 日本語 & co\n",
+            "{{ onboard_form() }}\n",
+            "`code`",
+            "```\n",
+            "<!-- c -->",
+            "<div\n",
+            " class=\"x\">\n",
+            "é",
+            "\r\n",
+            "<HideInUI>\n",
+            "</HideInUI>\n",
+            "::::warning[T]\n",
+            "::::\n",
+        ];
+
+        proptest! {
+            /// Never a panic; every fact's span lies on char boundaries of
+            /// the body; the callouts opened are closed.
+            #[test]
+            fn any_mix_renders_with_spans_into_the_body(pieces in vec(select(PIECES), 0..60)) {
+                let body: String = pieces.concat();
+                let source = Source { body: &body, body_offset: 0, title: Some("Title") };
+                let rendered = MarkdownRenderer::default().render(source, None);
+                let html = format!("{}{}", rendered.body.before_form, rendered.body.after_form);
+                prop_assert_eq!(html.matches("<aside").count(), html.matches("</aside>").count());
+                let facts = &rendered.facts;
+                let spans = facts.links.iter().map(|l| l.span.clone())
+                    .chain(facts.steps.iter().map(|s| s.span.clone()))
+                    .chain(facts.headings.iter().map(|h| h.span.clone()))
+                    .chain(facts.emails.iter().map(|e| e.span.clone()))
+                    .chain(facts.texts.iter().map(|t| t.span.clone()))
+                    .chain(facts.markup.iter().map(|m| m.span.clone()));
+                for span in spans {
+                    prop_assert!(body.get(span.clone()).is_some(), "{:?} in {:?}", span, body);
+                }
+            }
+        }
+    }
 }
