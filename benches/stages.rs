@@ -108,7 +108,8 @@ fn stages(n: usize, root: &Path, scratch: &Path) -> String {
         })
     });
     let markdown = MarkdownRenderer::default();
-    let links = SiteLinks::new(&config.base_url, &content.guides, &content.assets);
+    let images = guidesite::content::images::measure(&root.join("content"), &content.assets);
+    let links = SiteLinks::new(&config.base_url, &content.guides, &content.assets, &images);
     let rendered = median(|| {
         content.guides.par_iter().for_each(|g| {
             render::render(g, &markdown, &links);

@@ -22,6 +22,7 @@ pub struct SiteConfig {
     pub onboard: OnboardConfig,
     pub links: LinkConfig,
     pub emails: EmailConfig,
+    pub images: ImagesConfig,
     /// Where `serve`'s overlay links a diagnostic's location.
     pub editor: EditorPattern,
     /// The portal's origin, when it is not the help site's: the written
@@ -40,10 +41,25 @@ impl Default for SiteConfig {
             onboard: OnboardConfig::default(),
             links: LinkConfig::default(),
             emails: EmailConfig::default(),
+            images: ImagesConfig::default(),
             editor: EditorPattern::default(),
             portal_origin: None,
             lints: BTreeMap::new(),
         }
+    }
+}
+
+/// `images:`: what a published image may weigh.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImagesConfig {
+    /// `image/too-large` above this many bytes.
+    pub max_bytes: u64,
+}
+
+impl Default for ImagesConfig {
+    fn default() -> Self {
+        ImagesConfig { max_bytes: 800_000 }
     }
 }
 

@@ -79,6 +79,7 @@ codes! {
     MarkdownInHtml = "markdown/in-html", Warn;
     HtmlDropped = "html/dropped", Warn;
     ImageAlt = "image/alt", Warn;
+    ImageTooLarge = "image/too-large", Warn;
     ContentOutsideRoot = "content/outside-root", Error;
     ContentTooLarge = "content/too-large", Error;
 }

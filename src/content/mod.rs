@@ -2,6 +2,7 @@
 //! This is the only stage besides output that reads the disk.
 
 pub mod front_matter;
+pub mod images;
 
 use std::collections::BTreeSet;
 use std::io::Read;

@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use super::Pipeline;
+use crate::content::images;
 use crate::content::{self, Parsed, relative_slash_path};
 use crate::diag::Code;
 use crate::error::Error;
@@ -69,6 +70,14 @@ impl Pipeline {
         let mut folders = BTreeSet::new();
         if !assets_changed.is_empty() {
             touched.extend(self.relist_assets(&mut applied)?);
+            // Images added, removed or rewritten are measured again.
+            let changed: BTreeSet<String> = assets_changed
+                .iter()
+                .map(|path| self.content_relative(path))
+                .chain(touched.iter().cloned())
+                .collect();
+            let content_root = self.root.join("content");
+            images::remeasure(&mut self.images, &content_root, &self.assets, &changed);
             for path in assets_changed {
                 let asset = self.content_relative(path);
                 if self.assets.contains(&asset) {

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::config::SiteConfig;
+use crate::content::images::{self, ImageFacts};
 use crate::content::{self, Guide};
 use crate::diag::{Diagnostic, Severity};
 use crate::error::{Error, ensure_root};
@@ -46,6 +47,8 @@ pub struct Pipeline {
     refused: BTreeMap<String, Diagnostic>,
     /// Asset paths relative to `content/`.
     assets: BTreeSet<String>,
+    /// The raster images among the assets, measured.
+    images: BTreeMap<String, ImageFacts>,
     /// What the rules comparing guides found.
     site_diagnostics: Vec<Diagnostic>,
     /// Path under `content/` → the guide files whose links name it; made by
@@ -110,6 +113,7 @@ impl Pipeline {
                 .into_iter()
                 .map(|d| (d.file.clone(), d))
                 .collect(),
+            images: images::measure(&root.join("content"), &content.assets),
             assets: content.assets,
             site_diagnostics: Vec::new(),
             dependents: None,
@@ -201,7 +205,12 @@ impl Pipeline {
     }
 
     fn site_links(&self) -> SiteLinks<'_> {
-        SiteLinks::new(&self.config.base_url, self.guides(), &self.assets)
+        SiteLinks::new(
+            &self.config.base_url,
+            self.guides(),
+            &self.assets,
+            &self.images,
+        )
     }
 
     /// Runs every offline rule over every guide, from its facts alone (no

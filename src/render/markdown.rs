@@ -13,7 +13,7 @@ use pulldown_cmark::{
     Alignment, CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd,
     TextMergeWithOffset,
 };
-use pulldown_cmark_escape::{FmtWriter, escape_href};
+use pulldown_cmark_escape::{FmtWriter, escape_href, escape_html};
 
 use super::autolink;
 use super::callout::{self, CalloutKind, Fence, Prepared};
@@ -376,6 +376,15 @@ struct OpenLink {
     kind: LinkKind,
     span: Range<usize>,
     text: String,
+    /// An image of the site whose size is known: written here, with it,
+    /// once its alt text is complete.
+    sized: Option<SizedImage>,
+}
+
+struct SizedImage {
+    title: String,
+    width: u32,
+    height: u32,
 }
 
 /// A callout still open, and how many containers (list items, block
@@ -431,6 +440,10 @@ struct Walker<'a> {
     depth: usize,
     /// Whether the last event was walked.
     finished: bool,
+    /// Images being written whole at their end (their inner events are not).
+    sized_images_open: usize,
+    /// How many images with a reserved size the page shows so far.
+    images_written: usize,
     table: Option<OpenTable>,
     /// Footnote labels, numbered in the order first met.
     footnotes: HashMap<String, usize>,
@@ -506,6 +519,8 @@ impl<'a> Walker<'a> {
             callouts: Vec::new(),
             depth: 0,
             finished: false,
+            sized_images_open: 0,
+            images_written: 0,
             table: None,
             footnotes: HashMap::new(),
             footnotes_open: Vec::new(),
@@ -566,7 +581,8 @@ impl<'a> Walker<'a> {
     }
 
     fn push(&mut self, event: Event<'a>) {
-        if self.keep_output {
+        // Inside an image written whole at its end, the writer sees nothing.
+        if self.keep_output && self.sized_images_open == 0 {
             self.out.push_back(event);
         }
     }
@@ -940,6 +956,7 @@ impl<'a> Walker<'a> {
             kind: LinkKind::Markdown,
             span: self.file_span(&range),
             text: String::new(),
+            sized: None,
         });
         // The writer adds `mailto:` itself to e-mail autolinks.
         let dest_url = if link_type == LinkType::Email {
@@ -967,17 +984,29 @@ impl<'a> Walker<'a> {
         range: Range<usize>,
     ) {
         let href = self.resolve(&dest_url);
+        let sized = self
+            .links
+            .and_then(|links| links.image(&dest_url))
+            .map(|(_, facts)| SizedImage {
+                title: title.to_string(),
+                width: facts.width,
+                height: facts.height,
+            });
+        let written_at_end = sized.is_some();
         self.open_links.push(OpenLink {
             href: publishable(&href).then(|| href.clone()),
             dest: dest_url.to_string(),
             kind: LinkKind::Image,
             span: self.file_span(&range),
             text: String::new(),
+            sized,
         });
         if let Some(step) = self.step.as_mut() {
             step.has_image = true;
         }
-        if publishable(&href) {
+        if written_at_end {
+            self.sized_images_open += 1;
+        } else if publishable(&href) {
             self.push(Event::Start(Tag::Image {
                 link_type,
                 dest_url: CowStr::from(href),
@@ -989,6 +1018,14 @@ impl<'a> Walker<'a> {
 
     /// The end of a link or image: its fact is complete, with its text.
     fn end_link(&mut self, end: TagEnd) {
+        if let Some(open) = self.open_links.pop_if(|open| open.sized.is_some()) {
+            self.sized_images_open -= 1;
+            let html = self.sized_image_html(&open);
+            self.push(Event::Html(CowStr::from(html)));
+            self.open_links.push(open);
+            self.close_link();
+            return;
+        }
         let published = self
             .open_links
             .last()
@@ -997,6 +1034,37 @@ impl<'a> Walker<'a> {
             self.push(Event::End(end));
         }
         self.close_link();
+    }
+
+    /// An `<img>` that reserves its space before it loads (`width`,
+    /// `height`) and, after the page's first, loads only when near.
+    fn sized_image_html(&mut self, open: &OpenLink) -> String {
+        let Some(sized) = &open.sized else {
+            return String::new();
+        };
+        let src = open.href.as_deref().unwrap_or("");
+        let mut html = String::from("<img src=\"");
+        escape_href(FmtWriter(&mut html), src).expect("writing to a String");
+        html.push_str("\" alt=\"");
+        escape_html(FmtWriter(&mut html), &collapse_whitespace(&open.text))
+            .expect("writing to a String");
+        html.push('"');
+        if !sized.title.is_empty() {
+            html.push_str(" title=\"");
+            escape_html(FmtWriter(&mut html), &sized.title).expect("writing to a String");
+            html.push('"');
+        }
+        html.push_str(&format!(
+            " width=\"{}\" height=\"{}\"",
+            sized.width, sized.height
+        ));
+        // The first image is likely in view: it loads at once.
+        if self.images_written > 0 {
+            html.push_str(" loading=\"lazy\" decoding=\"async\"");
+        }
+        self.images_written += 1;
+        html.push('>');
+        html
     }
 
     /// The innermost open link's fact, complete with its text.
@@ -1049,6 +1117,7 @@ impl<'a> Walker<'a> {
                 kind: LinkKind::Markdown,
                 span: self.file_span(&span),
                 text: String::new(),
+                sized: None,
             });
             self.push(Event::Start(Tag::Link {
                 link_type: LinkType::Autolink,
@@ -1208,6 +1277,7 @@ impl<'a> Walker<'a> {
                     kind: LinkKind::Html,
                     span,
                     text: String::new(),
+                    sized: None,
                 }),
                 ("img", "src") => {
                     let alt = attrs.iter().find(|a| a.name == "alt");

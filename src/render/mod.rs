@@ -9,11 +9,12 @@ mod sanitise;
 mod slug;
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
 use crate::content::Guide;
+use crate::content::images::ImageFacts;
 pub use callout::kinds as callout_kinds;
 use facts::Facts;
 pub use markdown::{MarkdownRenderer, Source};
@@ -42,6 +43,8 @@ pub struct SiteLinks<'a> {
     pub sources: HashSet<&'a str>,
     /// Asset paths relative to `content/`.
     pub assets: &'a BTreeSet<String>,
+    /// The raster images among them, measured.
+    pub images: &'a BTreeMap<String, ImageFacts>,
 }
 
 /// Where a relative destination points within the site.
@@ -81,6 +84,7 @@ impl<'a> SiteLinks<'a> {
         base_url: &'a str,
         guides: impl IntoIterator<Item = &'a Guide>,
         assets: &'a BTreeSet<String>,
+        images: &'a BTreeMap<String, ImageFacts>,
     ) -> Self {
         let guides: HashMap<&str, &str> = guides
             .into_iter()
@@ -91,6 +95,18 @@ impl<'a> SiteLinks<'a> {
             sources: guides.values().copied().collect(),
             guides,
             assets,
+            images,
+        }
+    }
+
+    /// The measured image a destination names, if it names one.
+    pub fn image(&self, dest: &str) -> Option<(String, &'a ImageFacts)> {
+        match self.target(dest) {
+            Target::Asset(path) => {
+                let facts = self.images.get(&path)?;
+                Some((path, facts))
+            }
+            _ => None,
         }
     }
 

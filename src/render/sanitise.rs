@@ -64,7 +64,12 @@ const TAG_ATTRIBUTES: &[(&str, &[&str])] = &[
     ("h5", &["id"]),
     ("h6", &["id"]),
     ("hr", &["align", "size", "width"]),
-    ("img", &["align", "alt", "height", "src", "width"]),
+    (
+        "img",
+        &[
+            "align", "alt", "decoding", "height", "loading", "src", "width",
+        ],
+    ),
     ("ins", &["cite", "datetime"]),
     ("li", &["id"]),
     ("ol", &["start"]),
@@ -474,6 +479,7 @@ mod tests {
         <div class=\"guidesite-footnote\" id=\"fn-1\">\n<sup>1</sup>\n<p>Why <a href=\"#fnref-1\" class=\"guidesite-fnback\" aria-label=\"Back to the text\">↩</a></p>\n</div>\n\
         <details open=\"\"><summary>Why do we need this?</summary><p>To manage <em>your</em> campaigns.</p></details>\n\
         <p><img src=\"img/meta-settings.png\" alt=\"Business settings\" title=\"Settings\" width=\"640\" height=\"480\"><br>\
+        <img src=\"img/invite.png\" alt=\"Invite\" width=\"300\" height=\"200\" loading=\"lazy\" decoding=\"async\"><br>\
         <del>old</del> <kbd>Ctrl</kbd></p>";
 
     #[test]

@@ -1,6 +1,6 @@
 //! What the author wrote that the page cannot show as meant: `:::` callouts
 //! shown as written, `{{ … }}` that is no template the site knows, images
-//! without alt text.
+//! without alt text or over the size budget.
 
 use std::sync::LazyLock;
 
@@ -42,7 +42,21 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
         })
         .collect();
     findings.extend(shortcodes(ctx));
+    let max_bytes = ctx.config.images.max_bytes;
     for image in facts.links.iter().filter(|l| l.kind == LinkKind::Image) {
+        if let Some((path, measured)) = ctx.site.links.image(&image.dest)
+            && measured.bytes > max_bytes
+        {
+            findings.push(Finding::new(
+                Code::ImageTooLarge,
+                image.span.clone(),
+                format!(
+                    "`{path}` is {} bytes, over `images.max_bytes` ({max_bytes}): crop it to \
+                     what the step shows, or save it smaller (readers on phones download every byte)",
+                    measured.bytes
+                ),
+            ));
+        }
         if image.text.trim().is_empty() {
             findings.push(Finding::new(
                 Code::ImageAlt,

@@ -71,6 +71,8 @@ pub struct Site {
     pub others: Vec<Guide>,
     /// Paths under `content/`.
     pub assets: BTreeSet<String>,
+    /// The measured images among them.
+    pub images: std::collections::BTreeMap<String, crate::content::images::ImageFacts>,
 }
 
 impl Site {
@@ -80,6 +82,7 @@ impl Site {
             &self.config.base_url,
             std::iter::once(guide).chain(&self.others),
             &self.assets,
+            &self.images,
         );
         let site = SiteFacts { links: &links };
         rule(&GuideCtx {
