@@ -768,7 +768,7 @@ fn two_builds_of_the_same_site_are_byte_identical() {
             "meta",
             &format!("{STEPS}\nSee [Alpha](alpha.md) and ![shot](meta/shot.png).\n"),
         )
-        .file("content/meta/shot.png", b"\x89PNG\r\n\x1a\nnot really")
+        .file("content/meta/shot.png", common::png(4, 3))
         .file("content/meta/more/deep.png", b"deep");
     // Different thread counts change the order in which parallel work finishes.
     let first = site
@@ -850,9 +850,9 @@ fn relative_links_to_guides_become_site_urls() {
 #[test]
 fn an_asset_referenced_by_a_guide_is_copied_and_linked() {
     let site = SiteFixture::new();
-    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR fake image bytes \xff\x00";
+    let png = common::png(4, 3);
     site.guide("tiktok", &format!("{STEPS}\n![shot](tiktok/shot.png)\n"))
-        .file("content/tiktok/shot.png", png);
+        .file("content/tiktok/shot.png", &png);
     assert_exit(&site.run(&["build"]), 0);
     assert_eq!(
         std::fs::read(site.path().join("dist/tiktok/shot.png")).unwrap(),

@@ -5,23 +5,7 @@
 
 mod common;
 
-use common::{STEPS, Serve, SiteFixture, assert_exit, check_json, line_of};
-
-/// A PNG of `width`×`height` pixels: a gradient, like a screenshot's
-/// backgrounds, which compresses.
-fn png(width: u32, height: u32) -> Vec<u8> {
-    let image = image::RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([(x % 256) as u8, (y % 256) as u8, 200])
-    });
-    let mut bytes = Vec::new();
-    image
-        .write_to(
-            &mut std::io::Cursor::new(&mut bytes),
-            image::ImageFormat::Png,
-        )
-        .expect("encode a PNG");
-    bytes
-}
+use common::{STEPS, Serve, SiteFixture, assert_exit, check_json, line_of, png};
 
 const BODY: &str = "![The Members page](meta/members.png)\n\n\
                     ![The Invite dialog](meta/invite.png \"Invite\")\n";
@@ -70,16 +54,30 @@ fn images_carry_their_size_and_load_lazily_after_the_first() {
 }
 
 #[test]
-fn a_file_that_is_not_an_image_is_published_without_a_size_and_never_panics() {
-    let site = site();
-    site.file("content/meta/members.png", "not a PNG at all");
-    assert_exit(&site.run(&["build"]), 0);
-    let html = site.read("dist/meta/index.html");
-    assert!(
-        html.contains("<img src=\"/meta/members.png\" alt=\"The Members page\">")
-            || html.contains("<img src=\"/meta/members.png\" alt=\"The Members page\" />"),
-        "{html}"
-    );
+fn a_file_that_is_not_an_image_is_a_broken_link_at_its_line() {
+    for (what, bytes) in [
+        ("text saved as .png", b"not a PNG at all".to_vec()),
+        ("a PNG cut short", png(640, 360)[..20].to_vec()),
+    ] {
+        let site = site();
+        site.file("content/meta/members.png", &bytes);
+        let run = check_json(site.path(), &["--offline"]);
+        let text = site.read("content/meta.md");
+        let found: Vec<(&str, u64)> = run
+            .diagnostics
+            .iter()
+            .map(|d| (d["code"].as_str().unwrap(), d["line"].as_u64().unwrap()))
+            .collect();
+        assert_eq!(
+            found,
+            [("link/broken", line_of(&text, "members.png") as u64)],
+            "{what}: {:?}",
+            run.diagnostics
+        );
+        let message = run.diagnostics[0]["message"].as_str().unwrap();
+        assert!(message.contains("not an image"), "{what}: {message}");
+        assert_exit(&site.run(&["build"]), 1);
+    }
 }
 
 #[test]

@@ -294,7 +294,7 @@ fn unknown_templates_and_a_second_form_marker_are_errors_at_their_line() {
 #[test]
 fn images_without_alt_text_are_said() {
     let site = site_with("![](meta/members.png)\n\n![The Members page](meta/members.png)\n");
-    site.file("content/meta/members.png", b"\x89PNG\r\n\x1a\n");
+    site.file("content/meta/members.png", common::png(4, 3));
     let text = text_of(&site);
     let found = of_code(&site, "image/alt");
     assert_eq!(found.len(), 1, "{found:?}");
@@ -421,7 +421,7 @@ fn links_and_images_in_raw_html_are_checked_like_markdown_ones() {
                 Inline <a href=\"tiktok.md#grant-access\">TikTok</a> link.\n";
     let site = site_with(body);
     site.guide("tiktok", STEPS);
-    site.file("content/meta/members.png", b"\x89PNG\r\n\x1a\n");
+    site.file("content/meta/members.png", common::png(4, 3));
     let text = text_of(&site);
     let mut found: Vec<(String, u64)> = diagnostics(&site)
         .into_iter()
@@ -541,7 +541,7 @@ fn raw_html_across_lines_or_left_open_is_still_read() {
          Last: <a href=\"missing.md\">never closed\n",
     );
     site.guide("tiktok", STEPS);
-    site.file("content/meta/members.png", b"\x89PNG\r\n\x1a\n");
+    site.file("content/meta/members.png", common::png(4, 3));
     let text = text_of(&site);
     let found: Vec<(String, u64)> = diagnostics(&site)
         .into_iter()

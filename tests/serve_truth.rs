@@ -344,9 +344,10 @@ fn rename(site: &SiteFixture, from: &str, to: &str) {
     std::fs::rename(site.path().join(from), site.path().join(to)).unwrap();
 }
 
-/// Bytes that pass for an image: a PNG signature, then `tag`.
+/// A real PNG whose bytes differ by `tag` (kept after its end, where
+/// decoders stop reading).
 fn image(tag: &str) -> Vec<u8> {
-    [b"\x89PNG\r\n\x1a\n".as_slice(), tag.as_bytes()].concat()
+    [common::png(4, 3).as_slice(), tag.as_bytes()].concat()
 }
 
 /// The default theme's guide fragment, marked so a page shows it was used.

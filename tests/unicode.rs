@@ -57,9 +57,9 @@ fn percent_encoded_links_resolve_to_guides_and_assets_and_publish_their_url() {
     let fixture = SiteFixture::new();
     fixture
         .file("content/my guide.md", guide_text("my-guide", &[], STEPS))
-        .file("content/a/shot 1.png", "png")
-        .file("content/a/100% 日.png", "png")
-        .file("content/a/x#y.png", "png")
+        .file("content/a/shot 1.png", common::png(4, 3))
+        .file("content/a/100% 日.png", common::png(4, 3))
+        .file("content/a/x#y.png", common::png(4, 3))
         .guide(
             "a",
             &format!(

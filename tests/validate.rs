@@ -11,6 +11,8 @@
 //! Tests marked `#[ignore = "bug: …"]` assert the correct behaviour of a rule
 //! that is wrong today; run them with `cargo test --test validate -- --ignored`.
 
+mod common;
+
 use std::path::Path;
 use std::process::Output;
 
@@ -705,7 +707,7 @@ fn step_that_is_only_an_image_is_not_empty() {
     );
     let site = Site::new();
     site.guide("meta", &text)
-        .file("content/meta/shot.png", b"\x89PNG\r\n");
+        .file("content/meta/shot.png", common::png(4, 3));
     site.check().assert_clean();
 
     // Without the asset it is a broken image, still not an empty step.
@@ -721,7 +723,7 @@ fn step_that_is_only_an_html_image_is_not_empty() {
     );
     let site = Site::new();
     site.guide("meta", &text)
-        .file("content/meta/shot.png", b"\x89PNG\r\n");
+        .file("content/meta/shot.png", common::png(4, 3));
     site.check().assert_clean();
 }
 
@@ -1019,7 +1021,7 @@ fn link_broken() {
         "other",
         &edit(&valid_guide(), "source: meta", "source: other"),
     )
-    .file("content/meta/shot.png", b"\x89PNG\r\n");
+    .file("content/meta/shot.png", common::png(4, 3));
     site.check().assert_clean();
 }
 

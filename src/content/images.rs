@@ -15,6 +15,15 @@ pub struct ImageFacts {
     pub bytes: u64,
 }
 
+/// The raster images of a site: measured, or why they could not be.
+#[derive(Debug, Clone, Default)]
+pub struct Images {
+    pub measured: BTreeMap<String, ImageFacts>,
+    /// Files named like an image that are not one (a text file saved as
+    /// `.png`, a header cut short), with what is wrong.
+    pub unreadable: BTreeMap<String, String>,
+}
+
 /// The raster formats whose headers are read (SVG has no intrinsic pixels).
 const EXTENSIONS: [&str; 5] = ["png", "jpg", "jpeg", "gif", "webp"];
 
@@ -27,41 +36,59 @@ fn is_raster(path: &str) -> bool {
     })
 }
 
-/// The facts of every raster image among `assets` (paths under
-/// `content_root`), read in parallel; a file whose header does not read is
-/// left out (the page then shows it without a reserved size).
+/// Every raster image among `assets` (paths under `content_root`), read in
+/// parallel.
 pub fn measure<'a>(
     content_root: &Path,
     assets: impl IntoParallelIterator<Item = &'a String>,
-) -> BTreeMap<String, ImageFacts> {
-    assets
+) -> Images {
+    let read: Vec<(String, Result<ImageFacts, String>)> = assets
         .into_par_iter()
         .filter(|path| is_raster(path))
-        .filter_map(|path| Some((path.clone(), facts(&content_root.join(path))?)))
-        .collect()
+        .map(|path| (path.clone(), facts(&content_root.join(path))))
+        .collect();
+    let mut images = Images::default();
+    for (path, result) in read {
+        match result {
+            Ok(facts) => {
+                images.measured.insert(path, facts);
+            }
+            Err(why) => {
+                images.unreadable.insert(path, why);
+            }
+        }
+    }
+    images
 }
 
 /// Re-reads the images among `changed` into `images`; images no longer in
 /// `assets` are dropped.
 pub fn remeasure(
-    images: &mut BTreeMap<String, ImageFacts>,
+    images: &mut Images,
     content_root: &Path,
     assets: &BTreeSet<String>,
     changed: &BTreeSet<String>,
 ) {
-    images.retain(|path, _| assets.contains(path) && !changed.contains(path));
+    let stays = |path: &String| assets.contains(path) && !changed.contains(path);
+    images.measured.retain(|path, _| stays(path));
+    images.unreadable.retain(|path, _| stays(path));
     let present: Vec<&String> = changed.iter().filter(|p| assets.contains(*p)).collect();
-    images.extend(measure(content_root, present));
+    let again = measure(content_root, present);
+    images.measured.extend(again.measured);
+    images.unreadable.extend(again.unreadable);
 }
 
-fn facts(path: &Path) -> Option<ImageFacts> {
-    let bytes = std::fs::metadata(path).ok()?.len();
+/// The facts of the image at `path`, or what keeps them from being read.
+fn facts(path: &Path) -> Result<ImageFacts, String> {
+    let bytes = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
     let reader = image::ImageReader::open(path)
-        .ok()?
-        .with_guessed_format()
-        .ok()?;
-    let (width, height) = reader.into_dimensions().ok()?;
-    Some(ImageFacts {
+        .and_then(|reader| reader.with_guessed_format())
+        .map_err(|e| e.to_string())?;
+    if reader.format().is_none() {
+        return Err("its bytes are no image format guidesite knows (PNG, JPEG, GIF, WebP)".into());
+    }
+    let (width, height) = reader.into_dimensions().map_err(|e| e.to_string())?;
+    Ok(ImageFacts {
         width,
         height,
         bytes,

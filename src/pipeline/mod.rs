@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::config::SiteConfig;
-use crate::content::images::{self, ImageFacts};
+use crate::content::images::{self, Images};
 use crate::content::{self, Guide};
 use crate::diag::{Diagnostic, Severity};
 use crate::error::{Error, ensure_root};
@@ -48,7 +48,7 @@ pub struct Pipeline {
     /// Asset paths relative to `content/`.
     assets: BTreeSet<String>,
     /// The raster images among the assets, measured.
-    images: BTreeMap<String, ImageFacts>,
+    images: Images,
     /// What the rules comparing guides found.
     site_diagnostics: Vec<Diagnostic>,
     /// Path under `content/` → the guide files whose links name it; made by

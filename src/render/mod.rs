@@ -9,12 +9,12 @@ mod sanitise;
 mod slug;
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
 use crate::content::Guide;
-use crate::content::images::ImageFacts;
+use crate::content::images::{ImageFacts, Images};
 pub use callout::kinds as callout_kinds;
 use facts::Facts;
 pub use markdown::{MarkdownRenderer, Source};
@@ -44,7 +44,7 @@ pub struct SiteLinks<'a> {
     /// Asset paths relative to `content/`.
     pub assets: &'a BTreeSet<String>,
     /// The raster images among them, measured.
-    pub images: &'a BTreeMap<String, ImageFacts>,
+    pub images: &'a Images,
 }
 
 /// Where a relative destination points within the site.
@@ -84,7 +84,7 @@ impl<'a> SiteLinks<'a> {
         base_url: &'a str,
         guides: impl IntoIterator<Item = &'a Guide>,
         assets: &'a BTreeSet<String>,
-        images: &'a BTreeMap<String, ImageFacts>,
+        images: &'a Images,
     ) -> Self {
         let guides: HashMap<&str, &str> = guides
             .into_iter()
@@ -99,11 +99,19 @@ impl<'a> SiteLinks<'a> {
         }
     }
 
+    /// Why the image file a destination names is not one, if it is not.
+    pub fn unreadable_image(&self, dest: &str) -> Option<&'a str> {
+        match self.target(dest) {
+            Target::Asset(path) => self.images.unreadable.get(&path).map(String::as_str),
+            _ => None,
+        }
+    }
+
     /// The measured image a destination names, if it names one.
     pub fn image(&self, dest: &str) -> Option<(String, &'a ImageFacts)> {
         match self.target(dest) {
             Target::Asset(path) => {
-                let facts = self.images.get(&path)?;
+                let facts = self.images.measured.get(&path)?;
                 Some((path, facts))
             }
             _ => None,

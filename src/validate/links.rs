@@ -61,9 +61,14 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
                 "{what} `{dest}` does not percent-decode to a UTF-8 path: \
                  write a `%` in a file name as `%25`"
             ),
-            Target::Elsewhere | Target::Guide { .. } | Target::Asset(_) | Target::Output(_) => {
-                continue;
-            }
+            Target::Asset(path) => match ctx.site.links.unreadable_image(dest) {
+                Some(why) => format!(
+                    "{what} `{dest}` names `content/{path}`, which is not an image a browser \
+                     can show ({why}): save the screenshot again"
+                ),
+                None => continue,
+            },
+            Target::Elsewhere | Target::Guide { .. } | Target::Output(_) => continue,
         };
         findings.push(Finding::new(Code::LinkBroken, link.span.clone(), broken));
     }

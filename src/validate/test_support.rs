@@ -72,7 +72,7 @@ pub struct Site {
     /// Paths under `content/`.
     pub assets: BTreeSet<String>,
     /// The measured images among them.
-    pub images: std::collections::BTreeMap<String, crate::content::images::ImageFacts>,
+    pub images: crate::content::images::Images,
 }
 
 impl Site {

@@ -64,6 +64,22 @@ pub fn guide_text(source: &str, overrides: &[(&str, &str)], body: &str) -> Strin
     text
 }
 
+/// A real PNG of `width`×`height` pixels (a gradient, like a screenshot's
+/// backgrounds), for sites whose images are measured.
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 200])
+    });
+    let mut bytes = Vec::new();
+    image
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .expect("encode a PNG");
+    bytes
+}
+
 /// `text` without the lines that start with `prefix`.
 pub fn without_line(text: &str, prefix: &str) -> String {
     text.split_inclusive('\n')
