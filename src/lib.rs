@@ -14,6 +14,7 @@ pub mod content;
 pub mod diag;
 pub mod email_domains;
 mod error;
+mod hash;
 pub mod links;
 pub mod pipeline;
 pub mod render;

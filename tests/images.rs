@@ -54,6 +54,34 @@ fn images_carry_their_size_and_load_lazily_after_the_first() {
 }
 
 #[test]
+fn the_manifest_lists_each_guides_images_for_the_portal_to_preload() {
+    let site = site();
+    assert_exit(
+        &site.run(&["build", "--base-url", "https://help.agency.test/"]),
+        0,
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&site.read("dist/manifest.json")).unwrap();
+    let images = &manifest["guides"][0]["images"];
+    let members = png(640, 360);
+    let expected_hash = {
+        use sha2::Digest;
+        format!("{:x}", sha2::Sha256::digest(&members))
+    };
+    assert_eq!(
+        images[0],
+        serde_json::json!({
+            "url": "https://help.agency.test/meta/members.png",
+            "width": 640,
+            "height": 360,
+            "hash": expected_hash,
+        })
+    );
+    assert_eq!(images[1]["url"], "https://help.agency.test/meta/invite.png");
+    assert_eq!(images.as_array().unwrap().len(), 2);
+}
+
+#[test]
 fn a_file_that_is_not_an_image_is_a_broken_link_at_its_line() {
     for (what, bytes) in [
         ("text saved as .png", b"not a PNG at all".to_vec()),

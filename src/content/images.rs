@@ -8,11 +8,13 @@ use std::path::Path;
 use rayon::prelude::*;
 
 /// An image asset's facts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageFacts {
     pub width: u32,
     pub height: u32,
     pub bytes: u64,
+    /// SHA-256 of the file, lowercase hex: what the portal may cache it by.
+    pub hash: String,
 }
 
 /// The raster images of a site: measured, or why they could not be.
@@ -80,9 +82,9 @@ pub fn remeasure(
 
 /// The facts of the image at `path`, or what keeps them from being read.
 fn facts(path: &Path) -> Result<ImageFacts, String> {
-    let bytes = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
-    let reader = image::ImageReader::open(path)
-        .and_then(|reader| reader.with_guessed_format())
+    let file = std::fs::read(path).map_err(|e| e.to_string())?;
+    let reader = image::ImageReader::new(std::io::Cursor::new(file.as_slice()))
+        .with_guessed_format()
         .map_err(|e| e.to_string())?;
     if reader.format().is_none() {
         return Err("its bytes are no image format guidesite knows (PNG, JPEG, GIF, WebP)".into());
@@ -91,6 +93,7 @@ fn facts(path: &Path) -> Result<ImageFacts, String> {
     Ok(ImageFacts {
         width,
         height,
-        bytes,
+        bytes: file.len() as u64,
+        hash: crate::hash::sha256_hex(&file),
     })
 }

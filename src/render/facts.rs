@@ -32,6 +32,19 @@ pub struct Facts {
     pub markup: Vec<Markup>,
     /// Whether `{{ onboard_form() }}` placed the form.
     pub form_placed: bool,
+    /// The site's measured images the page shows, in order.
+    pub images: Vec<ShownImage>,
+}
+
+/// An image of the site shown with its size reserved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownImage {
+    /// Its URL as published.
+    pub url: String,
+    pub width: u32,
+    pub height: u32,
+    /// SHA-256 of its bytes.
+    pub hash: String,
 }
 
 /// Something written that the page cannot show as the author meant.

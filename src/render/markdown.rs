@@ -18,8 +18,8 @@ use pulldown_cmark_escape::{FmtWriter, escape_href, escape_html};
 use super::autolink;
 use super::callout::{self, CalloutKind, Fence, Prepared};
 use super::facts::{
-    ADDRESS, EmailContext, EmailMention, Facts, Heading, Link, LinkKind, Markup, MarkupFault, Step,
-    TextRun,
+    ADDRESS, EmailContext, EmailMention, Facts, Heading, Link, LinkKind, Markup, MarkupFault,
+    ShownImage, Step, TextRun,
 };
 use super::raw_html::{self, Attr, HtmlScanner, HtmlToken};
 use super::sanitise;
@@ -385,6 +385,7 @@ struct SizedImage {
     title: String,
     width: u32,
     height: u32,
+    hash: String,
 }
 
 /// A callout still open, and how many containers (list items, block
@@ -991,6 +992,7 @@ impl<'a> Walker<'a> {
                 title: title.to_string(),
                 width: facts.width,
                 height: facts.height,
+                hash: facts.hash.clone(),
             });
         let written_at_end = sized.is_some();
         self.open_links.push(OpenLink {
@@ -1064,6 +1066,12 @@ impl<'a> Walker<'a> {
         }
         self.images_written += 1;
         html.push('>');
+        self.facts.images.push(ShownImage {
+            url: src.to_string(),
+            width: sized.width,
+            height: sized.height,
+            hash: sized.hash.clone(),
+        });
         html
     }
 

@@ -67,6 +67,8 @@ pub struct ManifestGuide<'a> {
     pub steps: Vec<ManifestStep<'a>>,
     /// Every distinct link of the guide, in the order first linked, as published on the guide page: external links as written (`https://…`, `mailto:…`); links within the help site (to this guide's own headings too) are `base_url` followed by the path, so absolute when `base_url` is absolute and root-relative when it starts with `/`. Destinations the sanitiser drops (`javascript:` …) are left out.
     pub links: Vec<Cow<'a, str>>,
+    /// Every distinct image of the site the guide shows, in order, so that the portal can preload them.
+    pub images: Vec<ManifestImage<'a>>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -114,6 +116,20 @@ pub struct ManifestField<'a> {
     pub help: Option<&'a str>,
     /// A `select`'s choices; empty for other types, and for a `select` the portal fills (its options are marked `data-portal-options` in the embed).
     pub options: &'a [String],
+}
+
+/// An image the guide shows.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestImage<'a> {
+    /// Its URL: `base_url` followed by its path, so absolute when `base_url` is absolute.
+    pub url: &'a str,
+    /// Its intrinsic width in pixels.
+    pub width: u32,
+    /// Its intrinsic height in pixels.
+    pub height: u32,
+    /// The SHA-256 (lowercase hex) of its bytes.
+    pub hash: &'a str,
 }
 
 /// One step of the guide.

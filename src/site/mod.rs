@@ -14,7 +14,6 @@ use std::path::Path;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use tera::{Context, Value};
 
 use crate::config::SiteConfig;
@@ -22,8 +21,8 @@ use crate::content::Guide;
 use crate::render::Rendered;
 use crate::render::facts::Facts;
 use manifest::{
-    Entry, ManifestAccess, ManifestField, ManifestGuide, ManifestOnboard, ManifestStep,
-    ManifestWriter,
+    Entry, ManifestAccess, ManifestField, ManifestGuide, ManifestImage, ManifestOnboard,
+    ManifestStep, ManifestWriter,
 };
 use output::Sink;
 use templates::template_value;
@@ -41,7 +40,7 @@ pub fn stylesheet_path(theme: &Theme) -> String {
         .iter()
         .find(|(path, _)| *path == STYLESHEET)
         .map_or(&[][..], |(_, bytes)| bytes.as_slice());
-    let hash = hex(&Sha256::digest(css));
+    let hash = crate::hash::sha256_hex(css);
     format!("static/guidesite.{}.css", &hash[..12])
 }
 
@@ -197,7 +196,7 @@ impl<'a> SiteRenderer<'a> {
         )?;
         let source = page.guide.source();
         let embed = embed_ids::prefix_ids(&embed, &embed_ids::embed_id_prefix(source));
-        entry.hash = hex(&Sha256::digest(embed.as_bytes()));
+        entry.hash = crate::hash::sha256_hex(embed.as_bytes());
         Ok(GuideOutput {
             entry: manifest::entry(&entry),
             files: [
@@ -385,7 +384,7 @@ pub fn write_site<'c, T: Send>(
 }
 
 /// The manifest's view of a guide's front matter: everything but the steps,
-/// the links and the hash, which need its rendering.
+/// the links, the images and the hash, which need its rendering.
 fn describe<'a>(config: &'a SiteConfig, guide: &'a Guide) -> ManifestGuide<'a> {
     let front = &guide.front;
     let source = guide.source();
@@ -427,6 +426,7 @@ fn describe<'a>(config: &'a SiteConfig, guide: &'a Guide) -> ManifestGuide<'a> {
         }),
         steps: Vec::new(),
         links: Vec::new(),
+        images: Vec::new(),
     }
 }
 
@@ -447,6 +447,18 @@ fn manifest_entry<'a>(config: &'a SiteConfig, page: &Page<'a>) -> ManifestGuide<
             entry.links.push(url);
         }
     }
+    let mut shown = HashSet::new();
+    entry.images = facts
+        .images
+        .iter()
+        .filter(|image| shown.insert(image.url.as_str()))
+        .map(|image| ManifestImage {
+            url: &image.url,
+            width: image.width,
+            height: image.height,
+            hash: &image.hash,
+        })
+        .collect();
     let embed_prefix = embed_ids::embed_id_prefix(entry.source);
     entry.steps = facts
         .steps
@@ -460,8 +472,4 @@ fn manifest_entry<'a>(config: &'a SiteConfig, page: &Page<'a>) -> ManifestGuide<
         })
         .collect();
     entry
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
