@@ -327,8 +327,8 @@ impl Pipeline {
     }
 
     /// Where the theme's stylesheet is published (its name holds its hash).
-    pub fn stylesheet_path(&self) -> String {
-        site::stylesheet_path(&self.theme)
+    pub fn stylesheet_path(&self) -> &str {
+        &self.theme.stylesheet_path
     }
 
     /// The theme's static files and the assets, read.

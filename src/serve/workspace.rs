@@ -125,7 +125,7 @@ impl Workspace {
     /// stylesheet), which `--cors` lets another origin read.
     pub fn portal_fetches(&self, path: &str) -> bool {
         let stylesheet = self.pipeline.as_ref().map(Pipeline::stylesheet_path);
-        stylesheet.is_some_and(|css| crate::site::headers::portal_fetches(path, &css))
+        stylesheet.is_some_and(|css| crate::site::headers::portal_fetches(path, css))
     }
 
     pub fn file(&mut self, path: &str) -> Option<Served> {

@@ -28,22 +28,6 @@ use output::Sink;
 use templates::template_value;
 pub use templates::{Theme, ThemeError};
 
-/// The theme's stylesheet, which styles pages and embeds; it is published
-/// under a name holding its content's hash ([`stylesheet_path`]).
-const STYLESHEET: &str = "guidesite.css";
-
-/// Where the stylesheet is published: `static/guidesite.<hash>.css`, so
-/// that its URL may be cached forever and changes when its bytes do.
-pub fn stylesheet_path(theme: &Theme) -> String {
-    let css = theme
-        .static_files
-        .iter()
-        .find(|(path, _)| *path == STYLESHEET)
-        .map_or(&[][..], |(_, bytes)| bytes.as_slice());
-    let hash = crate::hash::sha256_hex(css);
-    format!("static/guidesite.{}.css", &hash[..12])
-}
-
 /// What the portal reads, and its JSON Schema.
 pub const MANIFEST: &str = "manifest.json";
 pub const MANIFEST_SCHEMA: &str = "manifest.schema.json";
@@ -138,8 +122,6 @@ pub struct GuideOutput {
 pub struct SiteRenderer<'a> {
     config: &'a SiteConfig,
     theme: &'a Theme,
-    /// Where the stylesheet is published, under the output folder.
-    stylesheet_path: String,
     /// Its URL.
     stylesheet: String,
     /// The site as templates see it, converted once for every page.
@@ -148,8 +130,7 @@ pub struct SiteRenderer<'a> {
 
 impl<'a> SiteRenderer<'a> {
     pub fn new(config: &'a SiteConfig, theme: &'a Theme) -> Self {
-        let stylesheet_path = stylesheet_path(theme);
-        let stylesheet = format!("{}{stylesheet_path}", config.base_url);
+        let stylesheet = format!("{}{}", config.base_url, theme.stylesheet_path);
         // Four strings: the conversion has nothing that could fail.
         let site = Value::from_serializable(&SiteView {
             title: &config.title,
@@ -160,7 +141,6 @@ impl<'a> SiteRenderer<'a> {
         SiteRenderer {
             config,
             theme,
-            stylesheet_path,
             stylesheet,
             site,
         }
@@ -225,7 +205,7 @@ impl<'a> SiteRenderer<'a> {
             manifest::schema_json().into_bytes(),
         ));
         let portal_origin = self.config.portal_origin.as_ref();
-        let headers = headers::file(&self.stylesheet_path, portal_origin);
+        let headers = headers::file(&self.theme.stylesheet_path, portal_origin);
         files.push((headers::HEADERS_FILE.to_string(), headers.into_bytes()));
         Ok(files)
     }
@@ -247,8 +227,8 @@ impl<'a> SiteRenderer<'a> {
             .static_files
             .iter()
             .map(|(path, bytes)| {
-                let published = if path == STYLESHEET {
-                    self.stylesheet_path.clone()
+                let published = if path == templates::STYLESHEET {
+                    self.theme.stylesheet_path.clone()
                 } else {
                     format!("static/{path}")
                 };

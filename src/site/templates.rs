@@ -55,6 +55,20 @@ pub struct Theme {
     tera: Tera,
     /// Path under `static/` → contents.
     pub static_files: BTreeMap<String, Vec<u8>>,
+    /// Where the stylesheet is published ([`published_stylesheet`]).
+    pub stylesheet_path: String,
+}
+
+/// The theme's stylesheet, which styles pages and embeds.
+pub const STYLESHEET: &str = "guidesite.css";
+
+/// Where the stylesheet is published: `static/guidesite.<hash>.css`, so
+/// that its URL may be cached forever and changes when its bytes do.
+/// Worked out once, when the theme loads.
+fn published_stylesheet(static_files: &BTreeMap<String, Vec<u8>>) -> String {
+    let css = static_files.get(STYLESHEET).map_or(&[][..], Vec::as_slice);
+    let hash = crate::hash::sha256_hex(css);
+    format!("static/guidesite.{}.css", &hash[..12])
 }
 
 impl Theme {
@@ -95,7 +109,11 @@ impl Theme {
         let mut tera = Tera::new();
         tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
             .map_err(|e| ThemeError::Template(error_chain(&e)))?;
-        Ok(Theme { tera, static_files })
+        Ok(Theme {
+            tera,
+            stylesheet_path: published_stylesheet(&static_files),
+            static_files,
+        })
     }
 
     /// Renders a template with a context made of [`template_value`]s.
