@@ -6,23 +6,11 @@
 mod common;
 
 use common::{STEPS, SiteFixture, assert_exit, check_json, guide_text, line_of};
-use serde_json::Value;
 
 /// `(code, line, message)` of what `check --offline` reports, and its exit code.
 fn checked(site: &SiteFixture) -> (i32, Vec<(String, u64, String)>) {
     let run = check_json(site.path(), &["--offline"]);
-    let found = run
-        .diagnostics
-        .iter()
-        .map(|d: &Value| {
-            (
-                d["code"].as_str().unwrap_or_default().to_string(),
-                d["line"].as_u64().unwrap_or_default(),
-                d["message"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
-    (run.code, found)
+    (run.code, run.found())
 }
 
 /// The codes and lines reported, in order.

@@ -91,14 +91,12 @@ fn a_file_that_is_not_an_image_is_a_broken_link_at_its_line() {
         site.file("content/meta/members.png", &bytes);
         let run = check_json(site.path(), &["--offline"]);
         let text = site.read("content/meta.md");
-        let found: Vec<(&str, u64)> = run
-            .diagnostics
-            .iter()
-            .map(|d| (d["code"].as_str().unwrap(), d["line"].as_u64().unwrap()))
-            .collect();
         assert_eq!(
-            found,
-            [("link/broken", line_of(&text, "members.png") as u64)],
+            run.codes_at(),
+            [(
+                "link/broken".to_string(),
+                line_of(&text, "members.png") as u64
+            )],
             "{what}: {:?}",
             run.diagnostics
         );
@@ -118,14 +116,12 @@ fn an_image_over_the_budget_is_said_at_its_line() {
     site.site_yaml(&format!("images:\n  max_bytes: {}\n", invite + 1));
     let run = check_json(site.path(), &["--offline"]);
     let text = site.read("content/meta.md");
-    let found: Vec<(&str, u64)> = run
-        .diagnostics
-        .iter()
-        .map(|d| (d["code"].as_str().unwrap(), d["line"].as_u64().unwrap()))
-        .collect();
     assert_eq!(
-        found,
-        [("image/too-large", line_of(&text, "members.png") as u64)],
+        run.codes_at(),
+        [(
+            "image/too-large".to_string(),
+            line_of(&text, "members.png") as u64
+        )],
         "{:?}",
         run.diagnostics
     );

@@ -23,17 +23,7 @@ fn text_of(site: &SiteFixture) -> String {
 
 /// `(code, line, message)` of what `check --offline` reports.
 fn diagnostics(site: &SiteFixture) -> Vec<(String, u64, String)> {
-    check_json(site.path(), &["--offline"])
-        .diagnostics
-        .iter()
-        .map(|d: &Value| {
-            (
-                d["code"].as_str().unwrap_or_default().to_string(),
-                d["line"].as_u64().unwrap_or_default(),
-                d["message"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
+    check_json(site.path(), &["--offline"]).found()
 }
 
 /// The diagnostics of `code`, as `(line, message)`.
@@ -310,10 +300,7 @@ fn root_relative_links_resolve_against_the_site_and_are_checked() {
     );
     site.guide("tiktok", STEPS);
     let text = text_of(&site);
-    let found: Vec<(String, u64)> = diagnostics(&site)
-        .into_iter()
-        .map(|(code, line, _)| (code, line))
-        .collect();
+    let found: Vec<(String, u64)> = check_json(site.path(), &["--offline"]).codes_at();
     let line = line_of(&text, "See [TikTok]") as u64;
     assert_eq!(
         found,
@@ -423,10 +410,7 @@ fn links_and_images_in_raw_html_are_checked_like_markdown_ones() {
     site.guide("tiktok", STEPS);
     site.file("content/meta/members.png", common::png(4, 3));
     let text = text_of(&site);
-    let mut found: Vec<(String, u64)> = diagnostics(&site)
-        .into_iter()
-        .map(|(code, line, _)| (code, line))
-        .collect();
+    let mut found: Vec<(String, u64)> = check_json(site.path(), &["--offline"]).codes_at();
     found.sort();
     let line = |needle: &str| line_of(&text, needle) as u64;
     let mut want = vec![
@@ -543,10 +527,7 @@ fn raw_html_across_lines_or_left_open_is_still_read() {
     site.guide("tiktok", STEPS);
     site.file("content/meta/members.png", common::png(4, 3));
     let text = text_of(&site);
-    let found: Vec<(String, u64)> = diagnostics(&site)
-        .into_iter()
-        .map(|(code, line, _)| (code, line))
-        .collect();
+    let found: Vec<(String, u64)> = check_json(site.path(), &["--offline"]).codes_at();
     assert_eq!(
         found,
         [(

@@ -226,6 +226,30 @@ pub struct CheckRun {
     pub stderr: String,
 }
 
+impl CheckRun {
+    /// `(code, line, message)` of each diagnostic, in order.
+    pub fn found(&self) -> Vec<(String, u64, String)> {
+        self.diagnostics
+            .iter()
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap_or_default().to_string(),
+                    d["line"].as_u64().unwrap_or_default(),
+                    d["message"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// `(code, line)` of each diagnostic, in order.
+    pub fn codes_at(&self) -> Vec<(String, u64)> {
+        self.found()
+            .into_iter()
+            .map(|(code, line, _)| (code, line))
+            .collect()
+    }
+}
+
 /// Runs `guidesite --root ROOT check --format json EXTRA…`; never a panic.
 pub fn check_json(root: &Path, extra: &[&str]) -> CheckRun {
     let output = Command::cargo_bin("guidesite")
