@@ -108,7 +108,11 @@ fn stages(n: usize, root: &Path, scratch: &Path) -> String {
         })
     });
     let markdown = MarkdownRenderer::default();
-    let images = guidesite::content::images::measure(&root.join("content"), &content.assets);
+    let measure = guidesite::images::Measure {
+        widths: config.images.widths.as_slice(),
+        ..Default::default()
+    };
+    let images = guidesite::images::measure(&root.join("content"), &content.assets, measure);
     let links = SiteLinks::new(&config.base_url, &content.guides, &content.assets, &images);
     let rendered = median(|| {
         content.guides.par_iter().for_each(|g| {

@@ -49,6 +49,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Error> {
     let settings = Settings {
         base_url: options.base_url.clone(),
         drafts: options.drafts,
+        make_variants: true,
     };
     let mut pipeline = Pipeline::load(&options.root, &settings)?;
     let written = site::output::write_atomically(&out, |sink| match pipeline.write(sink) {

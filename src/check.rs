@@ -46,6 +46,7 @@ pub fn check(options: &CheckOptions) -> Result<CheckReport, Error> {
     let settings = Settings {
         base_url: None,
         drafts: true,
+        make_variants: false,
     };
     if options.offline {
         let mut pipeline = Pipeline::load(&options.root, &settings)?;

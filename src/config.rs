@@ -49,17 +49,63 @@ impl Default for SiteConfig {
     }
 }
 
-/// `images:`: what a published image may weigh.
+/// `images:`: what a published image may weigh, and the widths of its
+/// resized variants.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ImagesConfig {
     /// `image/too-large` above this many bytes.
     pub max_bytes: u64,
+    pub widths: VariantWidths,
 }
 
 impl Default for ImagesConfig {
     fn default() -> Self {
-        ImagesConfig { max_bytes: 800_000 }
+        ImagesConfig {
+            max_bytes: 800_000,
+            widths: VariantWidths(vec![800, 1600]),
+        }
+    }
+}
+
+/// `images.widths`: the widths, in pixels, of the variants made of wider
+/// images; ascending, each once. Empty turns variants off.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "Vec<u32>")]
+pub struct VariantWidths(Vec<u32>);
+
+impl VariantWidths {
+    /// A width below this is no screen's, and above it no screenshot's.
+    const RANGE: std::ops::RangeInclusive<u32> = 16..=8192;
+    /// Each width is a file per image: a few cover every screen.
+    const MOST: usize = 8;
+
+    pub fn as_slice(&self) -> &[u32] {
+        &self.0
+    }
+}
+
+impl TryFrom<Vec<u32>> for VariantWidths {
+    type Error = String;
+
+    fn try_from(mut widths: Vec<u32>) -> Result<Self, String> {
+        if let Some(bad) = widths.iter().find(|w| !Self::RANGE.contains(w)) {
+            return Err(format!(
+                "images.widths: {bad} is not a width between {} and {} pixels",
+                Self::RANGE.start(),
+                Self::RANGE.end()
+            ));
+        }
+        widths.sort_unstable();
+        widths.dedup();
+        if widths.len() > Self::MOST {
+            return Err(format!(
+                "images.widths: {} widths; at most {} (each is one more file per image)",
+                widths.len(),
+                Self::MOST
+            ));
+        }
+        Ok(VariantWidths(widths))
     }
 }
 

@@ -15,6 +15,7 @@ pub mod diag;
 pub mod email_domains;
 mod error;
 mod hash;
+pub mod images;
 pub mod links;
 pub mod pipeline;
 pub mod render;

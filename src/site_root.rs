@@ -144,6 +144,16 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.as_encoded_bytes().starts_with(b".")
 }
 
+/// The first of `root/a`, `root/a/b`, … (for `parts` `[a, b, …]`) that is a
+/// symbolic link: a cache found through one would be read and written
+/// wherever it leads, outside the site.
+pub fn first_link(root: &Path, parts: &[&str]) -> Option<PathBuf> {
+    (1..=parts.len())
+        .map(|n| root.join(parts[..n].iter().collect::<PathBuf>()))
+        .find(|p| p.is_symlink())
+}
+
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;

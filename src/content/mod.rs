@@ -2,7 +2,6 @@
 //! This is the only stage besides output that reads the disk.
 
 pub mod front_matter;
-pub mod images;
 
 use std::collections::BTreeSet;
 use std::io::Read;

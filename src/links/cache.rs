@@ -38,10 +38,7 @@ impl LinkCache {
     pub fn open(root: &Path, ttl: Duration) -> (LinkCache, Option<String>) {
         let parts = [".guidesite", "cache", "links.json"];
         let path: PathBuf = parts.iter().collect();
-        let linked = (1..=parts.len())
-            .map(|n| root.join(parts[..n].iter().collect::<PathBuf>()))
-            .find(|p| p.is_symlink());
-        match linked {
+        match crate::site_root::first_link(root, &parts) {
             Some(link) => {
                 let warning = format!(
                     "not using the link cache: {} is a symbolic link, and the cache stays inside the site",

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use super::Pipeline;
-use crate::content::images;
+use crate::images;
 use crate::content::{self, Parsed, relative_slash_path};
 use crate::diag::Code;
 use crate::error::Error;
@@ -77,7 +77,9 @@ impl Pipeline {
                 .chain(touched.iter().cloned())
                 .collect();
             let content_root = self.root.join("content");
-            images::remeasure(&mut self.images, &content_root, &self.assets, &changed);
+            let mut images = std::mem::take(&mut self.images);
+            images::remeasure(&mut images, &content_root, &self.assets, &changed, self.measure());
+            self.images = images;
             for path in assets_changed {
                 let asset = self.content_relative(path);
                 if self.assets.contains(&asset) {

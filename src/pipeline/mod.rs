@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::config::SiteConfig;
-use crate::content::images::{self, Images};
+use crate::images::{self, ImageCache, Images, Measure};
 use crate::content::{self, Guide};
 use crate::diag::{Diagnostic, Severity};
 use crate::error::{Error, ensure_root};
@@ -31,6 +31,9 @@ pub struct Settings {
     pub base_url: Option<String>,
     /// Whether guides marked `draft: true` are part of the site.
     pub drafts: bool,
+    /// Whether images' resized variants are made as the site loads
+    /// (`build`); `serve` makes them when a page asks, `check` never.
+    pub make_variants: bool,
 }
 
 /// The site as the stages see it.
@@ -49,6 +52,9 @@ pub struct Pipeline {
     assets: BTreeSet<String>,
     /// The raster images among the assets, measured.
     images: Images,
+    /// Where made variants are kept between runs, or why not.
+    image_cache: Result<ImageCache, String>,
+    make_variants: bool,
     /// What the rules comparing guides found.
     site_diagnostics: Vec<Diagnostic>,
     /// Path under `content/` → the guide files whose links name it; made by
@@ -101,6 +107,13 @@ impl Pipeline {
         let config = config.with_base_url(settings.base_url.as_deref());
         let theme = Theme::load(root, &config.theme)?;
         let (content, results) = content::load_with(root, then)?;
+        let image_cache = ImageCache::open(root);
+        let measure = Measure {
+            widths: config.images.widths.as_slice(),
+            cache: image_cache.as_ref().ok(),
+            make_variants: settings.make_variants,
+        };
+        let images = images::measure(&root.join("content"), &content.assets, measure);
         let mut pipeline = Pipeline {
             root: root.to_path_buf(),
             config,
@@ -113,7 +126,9 @@ impl Pipeline {
                 .into_iter()
                 .map(|d| (d.file.clone(), d))
                 .collect(),
-            images: images::measure(&root.join("content"), &content.assets),
+            images,
+            image_cache,
+            make_variants: settings.make_variants,
             assets: content.assets,
             site_diagnostics: Vec::new(),
             dependents: None,
@@ -133,6 +148,28 @@ impl Pipeline {
 
     pub fn config(&self) -> &SiteConfig {
         &self.config
+    }
+
+    /// How the site's images are measured, when they change.
+    fn measure(&self) -> Measure<'_> {
+        Measure {
+            widths: self.config.images.widths.as_slice(),
+            cache: self.image_cache.as_ref().ok(),
+            make_variants: self.make_variants,
+        }
+    }
+
+    /// Why processed images are not cached between runs, if they are not.
+    pub fn image_cache_problem(&self) -> Option<&str> {
+        self.image_cache.as_ref().err().map(String::as_str)
+    }
+
+    /// The bytes of the image variant published at `path`, if it is one
+    /// (made now when it is not made yet).
+    pub fn variant(&self, path: &str) -> Option<Result<Vec<u8>, String>> {
+        let cache = self.image_cache.as_ref().ok();
+        self.images
+            .variant_bytes(&self.root.join("content"), cache, path)
     }
 
     /// How many guides the site has.
@@ -243,8 +280,12 @@ impl Pipeline {
         let written = site::write_site(
             &renderer,
             &guides,
-            &self.assets,
-            &self.root.join("content"),
+            site::Published {
+                assets: &self.assets,
+                images: Some(&self.images),
+                image_cache: self.image_cache.as_ref().ok(),
+                content_root: &self.root.join("content"),
+            },
             |guide| render::render(guide, &self.markdown, &links),
             |guide, facts| inspect(&self.config, guide, facts, &links),
             sink,
@@ -331,13 +372,18 @@ impl Pipeline {
         &self.theme.stylesheet_path
     }
 
-    /// The theme's static files and the assets, read.
+    /// The theme's static files and the assets, read; image variants are
+    /// left to [`Pipeline::variant`].
     pub fn statics(&self) -> Result<Vec<OutputFile>, SiteError> {
         let guides: Vec<&Guide> = self.guides().collect();
         SiteRenderer::new(&self.config, &self.theme).statics(
             &guides,
-            &self.assets,
-            &self.root.join("content"),
+            site::Published {
+                assets: &self.assets,
+                images: None,
+                image_cache: None,
+                content_root: &self.root.join("content"),
+            },
         )
     }
 

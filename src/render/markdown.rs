@@ -386,7 +386,15 @@ struct SizedImage {
     width: u32,
     height: u32,
     hash: String,
+    /// Its narrower variants and itself, when it has variants.
+    srcset: Option<String>,
 }
+
+/// How wide a guide's images show, for the browser to pick a variant from
+/// `srcset` before the stylesheet arrives: the theme's content column
+/// (`.guidesite-main`, 52rem less 1rem padding each side), or the screen
+/// less that padding.
+const IMAGE_SIZES: &str = "(min-width: 52rem) 50rem, calc(100vw - 2rem)";
 
 /// A callout still open, and how many containers (list items, block
 /// quotes, footnotes) held it when it opened: a container that closes
@@ -985,15 +993,7 @@ impl<'a> Walker<'a> {
         range: Range<usize>,
     ) {
         let href = self.resolve(&dest_url);
-        let sized = self
-            .links
-            .and_then(|links| links.image(&dest_url))
-            .map(|(_, facts)| SizedImage {
-                title: title.to_string(),
-                width: facts.width,
-                height: facts.height,
-                hash: facts.hash.clone(),
-            });
+        let sized = self.sized_image(&dest_url, &title);
         let written_at_end = sized.is_some();
         self.open_links.push(OpenLink {
             href: publishable(&href).then(|| href.clone()),
@@ -1039,13 +1039,23 @@ impl<'a> Walker<'a> {
     }
 
     /// An `<img>` that reserves its space before it loads (`width`,
-    /// `height`) and, after the page's first, loads only when near.
+    /// `height`), after the page's first loads only when near, and offers
+    /// its narrower variants; one with variants links to itself at full
+    /// size, unless a link of the author's holds it.
     fn sized_image_html(&mut self, open: &OpenLink) -> String {
         let Some(sized) = &open.sized else {
             return String::new();
         };
         let src = open.href.as_deref().unwrap_or("");
-        let mut html = String::from("<img src=\"");
+        // The image's own link is taken off already: any open one holds it.
+        let zoom = sized.srcset.is_some() && self.open_links.is_empty();
+        let mut html = String::new();
+        if zoom {
+            html.push_str("<a class=\"guidesite-zoom\" href=\"");
+            escape_href(FmtWriter(&mut html), src).expect("writing to a String");
+            html.push_str("\">");
+        }
+        html.push_str("<img src=\"");
         escape_href(FmtWriter(&mut html), src).expect("writing to a String");
         html.push_str("\" alt=\"");
         escape_html(FmtWriter(&mut html), &collapse_whitespace(&open.text))
@@ -1056,16 +1066,50 @@ impl<'a> Walker<'a> {
             escape_html(FmtWriter(&mut html), &sized.title).expect("writing to a String");
             html.push('"');
         }
-        html.push_str(&format!(
-            " width=\"{}\" height=\"{}\"",
-            sized.width, sized.height
-        ));
+        html.push_str(&self.shown_image(sized, src, &[]));
+        html.push('>');
+        if zoom {
+            html.push_str("</a>");
+        }
+        html
+    }
+
+    /// The site's measured image a destination names, if it names one.
+    fn sized_image(&self, dest: &str, title: &str) -> Option<SizedImage> {
+        let links = self.links?;
+        let (path, facts) = links.image(dest)?;
+        Some(SizedImage {
+            title: title.to_string(),
+            width: facts.width,
+            height: facts.height,
+            hash: facts.hash.clone(),
+            srcset: links.srcset(&path, facts),
+        })
+    }
+
+    /// The attributes that size a measured image shown at `src`, load it
+    /// late (after the page's first) and offer its variants, but for those
+    /// in `written` (an author's raw `<img>` keeps its own); the image is a
+    /// fact of the page.
+    fn shown_image(&mut self, sized: &SizedImage, src: &str, written: &[&str]) -> String {
+        let mut html = String::new();
+        let missing = |name: &str| !written.contains(&name);
+        if missing("width") && missing("height") {
+            html.push_str(&format!(
+                " width=\"{}\" height=\"{}\"",
+                sized.width, sized.height
+            ));
+        }
         // The first image is likely in view: it loads at once.
-        if self.images_written > 0 {
+        if self.images_written > 0 && missing("loading") && missing("decoding") {
             html.push_str(" loading=\"lazy\" decoding=\"async\"");
         }
         self.images_written += 1;
-        html.push('>');
+        if let Some(srcset) = sized.srcset.as_ref().filter(|_| missing("srcset")) {
+            html.push_str(" srcset=\"");
+            escape_html(FmtWriter(&mut html), srcset).expect("writing to a String");
+            html.push_str(&format!("\" sizes=\"{IMAGE_SIZES}\""));
+        }
         self.facts.images.push(ShownImage {
             url: src.to_string(),
             width: sized.width,
@@ -1266,12 +1310,24 @@ impl<'a> Walker<'a> {
             let href = publishable(&dest).then(|| self.resolve(&dest));
             // A value written across lines is published as written.
             let in_chunk = attr.span.start >= chunk.start && attr.span.end <= chunk.end;
-            if let Some(url) = href.as_ref().filter(|url| **url != dest)
+            // An `<img>` of the site's gets the attributes a Markdown one has.
+            let sized = (name == "img" && attr.name == "src" && in_chunk)
+                .then(|| self.sized_image(&dest, ""))
+                .flatten();
+            let shown = match (&sized, &href) {
+                (Some(sized), Some(url)) => {
+                    let written: Vec<&str> = attrs.iter().map(|a| a.name.as_str()).collect();
+                    self.shown_image(sized, url, &written)
+                }
+                _ => String::new(),
+            };
+            if let Some(url) = href.as_ref().filter(|url| **url != dest || !shown.is_empty())
                 && in_chunk
             {
                 let mut rewritten = format!("{}=\"", attr.name);
                 escape_href(FmtWriter(&mut rewritten), url).expect("writing to a String");
                 rewritten.push('"');
+                rewritten.push_str(&shown);
                 rewrites.push((
                     attr.span.start - chunk.start..attr.span.end - chunk.start,
                     rewritten,

@@ -14,7 +14,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
 use crate::content::Guide;
-use crate::content::images::{ImageFacts, Images};
+use crate::images::{ImageFacts, Images};
 pub use callout::kinds as callout_kinds;
 use facts::Facts;
 pub use markdown::{MarkdownRenderer, Source};
@@ -118,6 +118,26 @@ impl<'a> SiteLinks<'a> {
         }
     }
 
+    /// The URL of the file published at `path` (decoded, as under `content/`).
+    pub fn output_url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, utf8_percent_encode(path, URL_PATH))
+    }
+
+    /// The `srcset` of the measured image at `path`: its variants, then
+    /// itself; `None` when it has no variants.
+    pub fn srcset(&self, path: &str, facts: &ImageFacts) -> Option<String> {
+        if facts.variants.is_empty() {
+            return None;
+        }
+        let mut srcset = String::new();
+        for variant in &facts.variants {
+            let url = self.output_url(&variant.path);
+            srcset.push_str(&format!("{url} {}w, ", variant.width));
+        }
+        srcset.push_str(&format!("{} {}w", self.output_url(path), facts.width));
+        Some(srcset)
+    }
+
     /// Classifies a destination as written in a guide.
     pub fn target(&self, dest: &str) -> Target<'a> {
         let Some(relative) = site_relative(dest) else {
@@ -182,11 +202,7 @@ impl<'a> SiteLinks<'a> {
                 Some(f) => format!("{}{source}/#{f}", self.base_url),
                 None => format!("{}{source}/", self.base_url),
             }),
-            Target::Asset(path) | Target::Output(path) => Some(format!(
-                "{}{}",
-                self.base_url,
-                utf8_percent_encode(&path, URL_PATH)
-            ))
+            Target::Asset(path) | Target::Output(path) => Some(self.output_url(&path))
             .map(|url| match site_relative(dest).and_then(|r| r.fragment) {
                 Some(fragment) => format!("{url}#{fragment}"),
                 None => url,

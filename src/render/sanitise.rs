@@ -67,7 +67,7 @@ const TAG_ATTRIBUTES: &[(&str, &[&str])] = &[
     (
         "img",
         &[
-            "align", "alt", "decoding", "height", "loading", "src", "width",
+            "align", "alt", "decoding", "height", "loading", "sizes", "src", "srcset", "width",
         ],
     ),
     ("ins", &["cite", "datetime"]),
@@ -118,7 +118,7 @@ const FOOTNOTE_IDS: &[&str] = &["fn-", "fnref-"];
 /// `class=""` behind, cannot say `language-*`, and may not be combined with
 /// `class` in `tag_attributes` for one tag (it panics).
 const ALLOWED_CLASSES: &[(&str, &[&str])] = &[
-    ("a", &["guidesite-fnback"]),
+    ("a", &["guidesite-fnback", "guidesite-zoom"]),
     (
         "aside",
         &[
@@ -211,6 +211,14 @@ fn filtered<'v>(tag: &str, attr: &str, value: &'v str) -> Option<Cow<'v, str>> {
         (None, Some(prefixes)) => prefixes.iter().any(|p| v.starts_with(p)),
         (None, None) => true,
     };
+    if attr == "srcset" {
+        // Ammonia checks `href` and `src` only: each candidate's URL here.
+        let safe = value.split(',').all(|candidate| {
+            let url = candidate.split_ascii_whitespace().next().unwrap_or("");
+            unsafe_url(url).is_none()
+        });
+        return safe.then_some(Cow::Borrowed(value));
+    }
     if attr != "class" {
         return allowed(value).then_some(Cow::Borrowed(value));
     }

@@ -138,7 +138,19 @@ impl Workspace {
         if let Some(served) = self.guide_page(path) {
             return Some(served);
         }
-        self.statics.get(path).map(fresh)
+        if let Some(file) = self.statics.get(path) {
+            return Some(fresh(file));
+        }
+        self.variant(path)
+    }
+
+    /// An image variant, made when a page first asks for it (a save never
+    /// waits for one), then kept with the statics. One that cannot be made
+    /// is not found: its original is unreadable, which `check` reports.
+    fn variant(&mut self, path: &str) -> Option<Served> {
+        let bytes = Bytes::from(self.pipeline.as_ref()?.variant(path)?.ok()?);
+        self.statics.insert(Arc::from(path), bytes.clone());
+        Some(fresh(&bytes))
     }
 
     /// A guide's page or embed: the current owner's of its source, else
@@ -264,6 +276,7 @@ impl Workspace {
             base_url: Some("/".to_string()),
             // An author previews drafts too.
             drafts: true,
+            make_variants: false,
         };
         let loaded = Pipeline::load(&self.root, &settings).and_then(|mut pipeline| {
             let statics = pipeline.statics().map_err(crate::error::Error::Site)?;

@@ -18,6 +18,7 @@ use tera::{Context, Value};
 
 use crate::config::SiteConfig;
 use crate::content::Guide;
+use crate::images::{ImageCache, Images, Variant};
 use crate::render::Rendered;
 use crate::render::facts::Facts;
 use manifest::{
@@ -63,6 +64,8 @@ pub enum SiteError {
     Output(#[from] output::OutputError),
     #[error("{0} would overwrite a generated page: rename or move it")]
     AssetCollision(String),
+    #[error("cannot make a resized copy of {path}: {why}")]
+    Variant { path: String, why: String },
     #[error("cannot read asset {path}: {source}")]
     Asset {
         path: String,
@@ -106,6 +109,17 @@ impl<'a> From<&'a ManifestGuide<'a>> for GuideView<'a> {
             onboard: g.onboard.as_ref(),
         }
     }
+}
+
+/// What a site publishes besides what it renders.
+#[derive(Clone, Copy)]
+pub struct Published<'a> {
+    /// Paths under `content_root`.
+    pub assets: &'a BTreeSet<String>,
+    /// Whose variants are published too (`serve` makes them when asked).
+    pub images: Option<&'a Images>,
+    pub image_cache: Option<&'a ImageCache>,
+    pub content_root: &'a Path,
 }
 
 /// One output file: its path under the output folder and its bytes.
@@ -215,13 +229,18 @@ impl<'a> SiteRenderer<'a> {
         ManifestWriter::new(&self.config.base_url, &self.stylesheet, out)
     }
 
-    /// The theme's static files and the guides' assets.
+    /// The theme's static files, the guides' assets, and their images'
+    /// variants.
     pub fn statics(
         &self,
         guides: &[&Guide],
-        assets: &BTreeSet<String>,
-        content_root: &Path,
+        published: Published,
     ) -> Result<Vec<OutputFile>, SiteError> {
+        let Published {
+            assets,
+            content_root,
+            ..
+        } = published;
         let mut files: Vec<OutputFile> = self
             .theme
             .static_files
@@ -252,8 +271,35 @@ impl<'a> SiteRenderer<'a> {
                 })?;
             files.push((asset.clone(), bytes));
         }
+        if let Some(images) = published.images {
+            files.extend(variants(images, published)?);
+        }
         Ok(files)
     }
+}
+
+/// Every variant of `images`, made in parallel when not made yet.
+fn variants(images: &Images, published: Published) -> Result<Vec<OutputFile>, SiteError> {
+    let all: Vec<(&String, &Variant)> = images
+        .measured
+        .iter()
+        .flat_map(|(original, facts)| facts.variants.iter().map(move |v| (original, v)))
+        .collect();
+    all.into_par_iter()
+        .map(|(original, variant)| {
+            let path = &variant.path;
+            if published.assets.contains(path) {
+                return Err(SiteError::AssetCollision(format!("content/{path}")));
+            }
+            images
+                .make_variant(published.content_root, published.image_cache, original, variant)
+                .map(|bytes| (path.clone(), bytes))
+                .map_err(|why| SiteError::Variant {
+                    path: format!("content/{original}"),
+                    why,
+                })
+        })
+        .collect()
 }
 
 /// Index order: by `order` (guides without one last), then title, then source.
@@ -291,8 +337,7 @@ pub struct Written<'c, T> {
 pub fn write_site<'c, T: Send>(
     renderer: &SiteRenderer,
     guides: &[&'c Guide],
-    assets: &BTreeSet<String>,
-    content_root: &Path,
+    published: Published,
     render: impl Fn(&Guide) -> Rendered + Sync,
     inspect: impl Fn(&Guide, &Facts) -> T + Sync,
     sink: &dyn Sink,
@@ -352,7 +397,7 @@ pub fn write_site<'c, T: Send>(
     let listings = || {
         renderer.listings(&guides)?.into_iter().try_for_each(put)?;
         renderer
-            .statics(&guides, assets, content_root)?
+            .statics(&guides, published)?
             .into_iter()
             .try_for_each(put)
     };

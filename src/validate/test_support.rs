@@ -72,7 +72,7 @@ pub struct Site {
     /// Paths under `content/`.
     pub assets: BTreeSet<String>,
     /// The measured images among them.
-    pub images: crate::content::images::Images,
+    pub images: crate::images::Images,
 }
 
 impl Site {
