@@ -153,7 +153,6 @@ pub fn first_link(root: &Path, parts: &[&str]) -> Option<PathBuf> {
         .find(|p| p.is_symlink())
 }
 
-
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;

@@ -162,3 +162,218 @@ fn serve_measures_a_replaced_image_again() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
+
+/// A site whose variants are 200 and 400 pixels wide (small images keep a
+/// debug build quick): a 600-pixel screenshot gets both, a 300-pixel one
+/// the 200 only, a 150-pixel one none.
+fn responsive_site(body: &str) -> SiteFixture {
+    let site = SiteFixture::new();
+    site.site_yaml("images:\n  widths: [400, 200]\n");
+    site.guide("meta", &format!("{STEPS}\n{body}"));
+    site.file("content/meta/members.png", png(600, 338));
+    site.file("content/meta/invite.png", png(300, 200));
+    site.file("content/meta/icon.png", png(150, 100));
+    site
+}
+
+const RESPONSIVE: &str = "![The Members page](meta/members.png)\n\n\
+                          ![The Invite dialog](meta/invite.png)\n\n\
+                          ![An icon](meta/icon.png)\n\n\
+                          [![Linked already](meta/members.png)](https://ads.agency.test/)\n\n\
+                          <p><img src=\"meta/members.png\" alt=\"Raw\"></p>\n";
+
+/// The published variants of `content/meta/<stem>.png`: width → (path, bytes).
+fn variants_of(
+    site: &SiteFixture,
+    stem: &str,
+) -> std::collections::BTreeMap<u32, (String, Vec<u8>)> {
+    let dir = site.path().join("dist/meta");
+    std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|entry| {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            let rest = name.strip_prefix(&format!("{stem}."))?;
+            let (hash, width) = rest.strip_suffix("w.webp")?.split_once('.')?;
+            assert!(
+                hash.len() == 12 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{name}"
+            );
+            let bytes = std::fs::read(dir.join(&name)).unwrap();
+            Some((width.parse().unwrap(), (format!("meta/{name}"), bytes)))
+        })
+        .collect()
+}
+
+#[test]
+fn wider_images_offer_webp_variants_and_link_to_the_original() {
+    let site = responsive_site(RESPONSIVE);
+    let base = "https://help.agency.test/";
+    assert_exit(&site.run(&["build", "--base-url", base]), 0);
+    let members = variants_of(&site, "members");
+    assert_eq!(members.keys().copied().collect::<Vec<_>>(), [200, 400]);
+    // Never enlarged: 300 pixels get the 200 only, 150 none.
+    assert_eq!(
+        variants_of(&site, "invite")
+            .keys()
+            .copied()
+            .collect::<Vec<_>>(),
+        [200]
+    );
+    assert!(variants_of(&site, "icon").is_empty());
+    for (width, height) in [(200, 113), (400, 225)] {
+        let (_, bytes) = &members[&width];
+        let decoded =
+            image::load_from_memory_with_format(bytes, image::ImageFormat::WebP).expect("a WebP");
+        assert_eq!((decoded.width(), decoded.height()), (width, height));
+    }
+    let srcset = format!(
+        "srcset=\"{base}{} 200w, {base}{} 400w, {base}meta/members.png 600w\" \
+         sizes=\"(min-width: 52rem) 50rem, calc(100vw - 2rem)\"",
+        members[&200].0, members[&400].0
+    );
+    for file in ["dist/meta/index.html", "dist/embed/meta.html"] {
+        let html = site.read(file);
+        // Absolute in the embed and the page alike, as base_url is.
+        let shown = format!(
+            "<a class=\"guidesite-zoom\" href=\"{base}meta/members.png\">\
+             <img src=\"{base}meta/members.png\" alt=\"The Members page\" width=\"600\" height=\"338\" {srcset}></a>"
+        );
+        assert!(html.contains(&shown), "{file}: {html}");
+        // An image in the author's own link is not wrapped in another.
+        let linked = format!(
+            "<a href=\"https://ads.agency.test/\"><img src=\"{base}meta/members.png\" alt=\"Linked already\" \
+             width=\"600\" height=\"338\" loading=\"lazy\" decoding=\"async\" {srcset}></a>"
+        );
+        assert!(html.contains(&linked), "{file}: {html}");
+        // Raw HTML gets the same attributes.
+        let raw = format!(
+            "<img src=\"{base}meta/members.png\" width=\"600\" height=\"338\" loading=\"lazy\" \
+             decoding=\"async\" {srcset} alt=\"Raw\">"
+        );
+        assert!(html.contains(&raw), "{file}: {html}");
+        let icon = format!(
+            "<img src=\"{base}meta/icon.png\" alt=\"An icon\" width=\"150\" height=\"100\" \
+             loading=\"lazy\" decoding=\"async\">"
+        );
+        assert!(html.contains(&icon), "{file}: {html}");
+    }
+}
+
+#[test]
+fn variants_are_the_same_bytes_every_build_and_come_from_the_cache() {
+    let site = responsive_site(RESPONSIVE);
+    assert_exit(&site.run(&["build"]), 0);
+    let first = variants_of(&site, "members");
+    let cache = site.path().join(".guidesite/cache/images");
+    let cached: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.ends_with(".webp"))
+        .collect();
+    assert_eq!(cached.len(), 3, "{cached:?}");
+    // From scratch again: the same bytes.
+    std::fs::remove_dir_all(site.path().join(".guidesite")).unwrap();
+    assert_exit(&site.run(&["build"]), 0);
+    assert_eq!(variants_of(&site, "members"), first);
+    // A rebuild takes them from the cache: a cached entry changed (to
+    // another whole WebP) is what gets published.
+    let (_, narrow) = &first[&200];
+    let (_, wide) = &first[&400];
+    let entry = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| std::fs::read(p).is_ok_and(|b| b == *narrow))
+        .expect("the 200-pixel variant is cached");
+    std::fs::write(&entry, wide).unwrap();
+    assert_exit(&site.run(&["build"]), 0);
+    assert_eq!(&variants_of(&site, "members")[&200].1, wide);
+    // A cut entry is not trusted: the variant is made again.
+    std::fs::write(&entry, &wide[..wide.len() / 2]).unwrap();
+    assert_exit(&site.run(&["build"]), 0);
+    assert_eq!(variants_of(&site, "members"), first);
+}
+
+#[test]
+fn an_image_whose_pixels_are_cut_short_is_a_broken_link() {
+    let site = responsive_site("![The Members page](meta/members.png)\n");
+    let whole = png(600, 338);
+    // The header is whole, so its size reads; the pixel data is not.
+    site.file("content/meta/members.png", &whole[..whole.len() - 200]);
+    for args in [&["--offline"][..], &["--offline", "--no-cache"][..]] {
+        let run = check_json(site.path(), args);
+        assert_eq!(
+            run.codes_at(),
+            [(
+                "link/broken".to_string(),
+                line_of(&site.read("content/meta.md"), "members.png") as u64
+            )],
+            "{:?}",
+            run.diagnostics
+        );
+        let message = run.diagnostics[0]["message"].as_str().unwrap();
+        assert!(message.contains("cut short or damaged"), "{message}");
+    }
+    assert_exit(&site.run(&["build"]), 1);
+}
+
+#[test]
+fn an_animation_gets_no_still_variants() {
+    let site = responsive_site("![Inviting, step by step](meta/flow.gif)\n");
+    let mut gif = Vec::new();
+    {
+        let mut encoder = image::codecs::gif::GifEncoder::new(&mut gif);
+        for shade in [0u8, 255] {
+            let frame = image::RgbaImage::from_pixel(600, 338, image::Rgba([shade, 0, 0, 255]));
+            encoder.encode_frame(image::Frame::new(frame)).unwrap();
+        }
+    }
+    site.file("content/meta/flow.gif", &gif);
+    assert_exit(&site.run(&["build"]), 0);
+    let page = site.read("dist/meta/index.html");
+    assert!(
+        page.contains("<img src=\"/meta/flow.gif\" alt=\"Inviting, step by step\" width=\"600\" height=\"338\">"),
+        "{page}"
+    );
+    assert!(variants_of(&site, "flow").is_empty());
+    assert!(
+        !variants_of(&site, "members").is_empty(),
+        "the still one next to it has them"
+    );
+}
+
+#[test]
+fn images_widths_is_checked_where_written() {
+    let site = responsive_site(RESPONSIVE);
+    site.site_yaml("title: Help\nimages:\n  widths: [800, 0]\n");
+    let run = site.run(&["build"]);
+    assert_exit(&run, 2);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("site.yaml:3"), "{stderr}");
+    assert!(
+        stderr.contains("0 is not a width between 16 and 8192"),
+        "{stderr}"
+    );
+    // An empty list turns variants off.
+    site.site_yaml("images:\n  widths: []\n");
+    assert_exit(&site.run(&["build"]), 0);
+    assert!(variants_of(&site, "members").is_empty());
+    assert!(!site.read("dist/meta/index.html").contains("srcset"));
+}
+
+#[test]
+fn serve_makes_a_variant_when_the_page_asks_for_it() {
+    let site = responsive_site(RESPONSIVE);
+    let server = Serve::start(&site);
+    let page = server.get("/meta/").text();
+    let start = page.find("srcset=\"/").expect("a srcset") + "srcset=\"".len();
+    let url = page[start..].split(' ').next().unwrap().to_string();
+    assert!(url.ends_with(".200w.webp"), "{url}");
+    let variant = server.get(&url);
+    assert_eq!(variant.status, 200, "{}", server.log_tail(20));
+    assert_eq!(variant.header("content-type"), Some("image/webp"));
+    let decoded = image::load_from_memory(&variant.body).expect("a WebP");
+    assert_eq!((decoded.width(), decoded.height()), (200, 113));
+    // No build ran: the server made it, and keeps it in the cache.
+    assert!(!site.path().join("dist").exists());
+    assert!(site.path().join(".guidesite/cache/images").is_dir());
+}

@@ -38,7 +38,9 @@ impl ImageCache {
         if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
             return None;
         }
-        std::fs::read(&path).ok().filter(|bytes| is_whole_webp(bytes))
+        std::fs::read(&path)
+            .ok()
+            .filter(|bytes| is_whole_webp(bytes))
     }
 
     /// Stores a variant; a failure only costs making it again next time.

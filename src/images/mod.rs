@@ -228,8 +228,9 @@ fn is_animated(format: ImageFormat, file: &[u8]) -> bool {
             .is_ok_and(|gif| gif.into_frames().take(2).count() > 1),
         ImageFormat::Png => image::codecs::png::PngDecoder::new(cursor)
             .is_ok_and(|png| png.is_apng().unwrap_or(false)),
-        ImageFormat::WebP => image::codecs::webp::WebPDecoder::new(cursor)
-            .is_ok_and(|webp| webp.has_animation()),
+        ImageFormat::WebP => {
+            image::codecs::webp::WebPDecoder::new(cursor).is_ok_and(|webp| webp.has_animation())
+        }
         _ => false,
     }
 }
@@ -242,8 +243,10 @@ fn plan(path: &str, hash: &str, width: u32, height: u32, widths: &[u32]) -> Vec<
         .iter()
         .filter(|&&w| w < width)
         .map(|&w| {
-            let key = crate::hash::sha256_hex(format!("{}\n{hash}\n{w}", variants::RECIPE).as_bytes());
-            let scaled = (u64::from(height) * u64::from(w) + u64::from(width) / 2) / u64::from(width);
+            let key =
+                crate::hash::sha256_hex(format!("{}\n{hash}\n{w}", variants::RECIPE).as_bytes());
+            let scaled =
+                (u64::from(height) * u64::from(w) + u64::from(width) / 2) / u64::from(width);
             Variant {
                 width: w,
                 height: u32::try_from(scaled).unwrap_or(u32::MAX).max(1),

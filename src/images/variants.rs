@@ -28,7 +28,9 @@ pub fn decode(bytes: &[u8]) -> Result<Pixels, String> {
         .with_guessed_format()
         .map_err(|e| e.to_string())?
         .decode()
-        .map_err(|e| format!("its pixels cannot be read ({e}): the file is cut short or damaged"))?;
+        .map_err(|e| {
+            format!("its pixels cannot be read ({e}): the file is cut short or damaged")
+        })?;
     let (width, height) = (decoded.width(), decoded.height());
     let alpha = decoded.color().has_alpha();
     let data = if alpha {
@@ -63,8 +65,7 @@ fn resized_webp_with(
     let source = ImageRef::new(pixels.width, pixels.height, &pixels.data, pixel_type)
         .map_err(|e| e.to_string())?;
     let mut resized = Image::new(width, height, pixel_type);
-    let options =
-        ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
     resizer
         .resize(&source, &mut resized, &options)
         .map_err(|e| e.to_string())?;
@@ -112,7 +113,10 @@ mod tests {
     }
 
     fn webp_pixels(webp: &[u8]) -> Vec<u8> {
-        image::load_from_memory(webp).unwrap().into_rgb8().into_raw()
+        image::load_from_memory(webp)
+            .unwrap()
+            .into_rgb8()
+            .into_raw()
     }
 
     /// The picture shrunk by averaging each output pixel's exact area of
@@ -157,11 +161,15 @@ mod tests {
     }
 
     fn resized_with(pixels: &Pixels, width: u32, height: u32, filter: ResizeAlg) -> Vec<u8> {
-        let source = ImageRef::new(pixels.width, pixels.height, &pixels.data, PixelType::U8x3)
-            .unwrap();
+        let source =
+            ImageRef::new(pixels.width, pixels.height, &pixels.data, PixelType::U8x3).unwrap();
         let mut resized = Image::new(width, height, PixelType::U8x3);
         Resizer::new()
-            .resize(&source, &mut resized, &ResizeOptions::new().resize_alg(filter))
+            .resize(
+                &source,
+                &mut resized,
+                &ResizeOptions::new().resize_alg(filter),
+            )
             .unwrap();
         resized.into_vec()
     }
@@ -185,7 +193,10 @@ mod tests {
             &reference,
         );
         assert!(ours > 28.0, "Lanczos3 variant at {ours:.1} dB");
-        assert!(nearest < 20.0, "nearest at {nearest:.1} dB: the picture tests nothing");
+        assert!(
+            nearest < 20.0,
+            "nearest at {nearest:.1} dB: the picture tests nothing"
+        );
     }
 
     /// Lossless: the WebP holds exactly the resized pixels.
@@ -194,7 +205,10 @@ mod tests {
         let original = screenshot(400, 300);
         let lanczos = ResizeAlg::Convolution(FilterType::Lanczos3);
         let webp = resized_webp(&original, 200, 150).unwrap();
-        assert_eq!(webp_pixels(&webp), resized_with(&original, 200, 150, lanczos));
+        assert_eq!(
+            webp_pixels(&webp),
+            resized_with(&original, 200, 150, lanczos)
+        );
     }
 
     /// Every SIMD path this CPU has gives the same bytes as plain Rust, so

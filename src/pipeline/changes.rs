@@ -6,10 +6,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use super::Pipeline;
-use crate::images;
 use crate::content::{self, Parsed, relative_slash_path};
 use crate::diag::Code;
 use crate::error::Error;
+use crate::images;
 use crate::site_root;
 
 /// One change to the site's sources.
@@ -78,7 +78,13 @@ impl Pipeline {
                 .collect();
             let content_root = self.root.join("content");
             let mut images = std::mem::take(&mut self.images);
-            images::remeasure(&mut images, &content_root, &self.assets, &changed, self.measure());
+            images::remeasure(
+                &mut images,
+                &content_root,
+                &self.assets,
+                &changed,
+                self.measure(),
+            );
             self.images = images;
             for path in assets_changed {
                 let asset = self.content_relative(path);

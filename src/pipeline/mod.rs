@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::config::SiteConfig;
-use crate::images::{self, ImageCache, Images, Measure};
 use crate::content::{self, Guide};
 use crate::diag::{Diagnostic, Severity};
 use crate::error::{Error, ensure_root};
+use crate::images::{self, ImageCache, Images, Measure};
 use crate::render::facts::Facts;
 use crate::render::{self, MarkdownRenderer, SiteLinks};
 use crate::site::output::Sink;

@@ -1321,7 +1321,9 @@ impl<'a> Walker<'a> {
                 }
                 _ => String::new(),
             };
-            if let Some(url) = href.as_ref().filter(|url| **url != dest || !shown.is_empty())
+            if let Some(url) = href
+                .as_ref()
+                .filter(|url| **url != dest || !shown.is_empty())
                 && in_chunk
             {
                 let mut rewritten = format!("{}=\"", attr.name);

@@ -202,10 +202,11 @@ impl<'a> SiteLinks<'a> {
                 Some(f) => format!("{}{source}/#{f}", self.base_url),
                 None => format!("{}{source}/", self.base_url),
             }),
-            Target::Asset(path) | Target::Output(path) => Some(self.output_url(&path))
-            .map(|url| match site_relative(dest).and_then(|r| r.fragment) {
-                Some(fragment) => format!("{url}#{fragment}"),
-                None => url,
+            Target::Asset(path) | Target::Output(path) => Some(self.output_url(&path)).map(|url| {
+                match site_relative(dest).and_then(|r| r.fragment) {
+                    Some(fragment) => format!("{url}#{fragment}"),
+                    None => url,
+                }
             }),
             Target::Elsewhere | Target::Missing | Target::Undecodable => None,
         }

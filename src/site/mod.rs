@@ -292,7 +292,12 @@ fn variants(images: &Images, published: Published) -> Result<Vec<OutputFile>, Si
                 return Err(SiteError::AssetCollision(format!("content/{path}")));
             }
             images
-                .make_variant(published.content_root, published.image_cache, original, variant)
+                .make_variant(
+                    published.content_root,
+                    published.image_cache,
+                    original,
+                    variant,
+                )
                 .map(|bytes| (path.clone(), bytes))
                 .map_err(|why| SiteError::Variant {
                     path: format!("content/{original}"),
