@@ -24,13 +24,17 @@ pub struct Pixels {
 /// Decodes every pixel (the first frame of an animation), which finds a
 /// file cut short that its header alone does not give away.
 pub fn decode(bytes: &[u8]) -> Result<Pixels, String> {
-    let decoded = image::ImageReader::new(std::io::Cursor::new(bytes))
+    let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|e| e.to_string())?
-        .decode()
-        .map_err(|e| {
-            format!("its pixels cannot be read ({e}): the file is cut short or damaged")
-        })?;
+        .map_err(|e| e.to_string())?;
+    // The decoder's default limits refuse more than 512 MiB of pixels: a
+    // header may claim any size, and a few bytes can inflate to gigabytes.
+    let decoded = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => {
+            "it has more pixels than guidesite decodes (512 MiB): save it smaller".to_string()
+        }
+        e => format!("its pixels cannot be read ({e}): the file is cut short or damaged"),
+    })?;
     let (width, height) = (decoded.width(), decoded.height());
     let alpha = decoded.color().has_alpha();
     let data = if alpha {
@@ -249,6 +253,51 @@ mod tests {
         unsafe { resizer.set_cpu_extensions(fast_image_resize::CpuExtensions::None) };
         let plain = resized_webp_with(&original, 300, 169, &mut resizer).unwrap();
         assert_eq!(resized_webp(&original, 300, 169).unwrap(), plain);
+    }
+
+    /// A PNG whose header claims `width` × `height` over one row of data.
+    fn bomb(width: u32, height: u32) -> Vec<u8> {
+        fn chunk(png: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+            png.extend(u32::try_from(data.len()).unwrap().to_be_bytes());
+            let start = png.len();
+            png.extend(kind);
+            png.extend(data);
+            let crc = crc32(&png[start..]);
+            png.extend(crc.to_be_bytes());
+        }
+        fn crc32(bytes: &[u8]) -> u32 {
+            let mut crc = !0u32;
+            for &b in bytes {
+                crc ^= u32::from(b);
+                for _ in 0..8 {
+                    crc = if crc & 1 == 1 {
+                        (crc >> 1) ^ 0xEDB8_8320
+                    } else {
+                        crc >> 1
+                    };
+                }
+            }
+            !crc
+        }
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut header = Vec::new();
+        header.extend(width.to_be_bytes());
+        header.extend(height.to_be_bytes());
+        header.extend([8, 2, 0, 0, 0]);
+        chunk(&mut png, b"IHDR", &header);
+        chunk(
+            &mut png,
+            b"IDAT",
+            &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+        );
+        chunk(&mut png, b"IEND", &[]);
+        png
+    }
+
+    #[test]
+    fn a_header_claiming_a_huge_picture_is_refused_without_decoding_it() {
+        let why = decode(&bomb(30_000, 30_000)).err().unwrap();
+        assert!(why.contains("more pixels than guidesite decodes"), "{why}");
     }
 
     #[test]
