@@ -13,7 +13,9 @@
 # the largest "Maximum resident set size" of the 3 runs. The output folder
 # (dist/ or public/) is deleted before each run. Run by hand, not in CI; on a
 # busy machine (e.g. a concurrent cargo build) the numbers are noisy.
-# (where a build's time goes, stage by stage: `cargo bench --bench stages`)
+# (where a build's time goes, stage by stage: `cargo bench --bench stages`;
+# guides with screenshots, image variants and their cache against Hugo's image
+# processing: benches/images.sh)
 # speedup × = hugo s / guidesite s (above 1: guidesite is faster).
 #
 # Environment: GEN_CORPUS  path to gen-corpus
