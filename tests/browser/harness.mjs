@@ -58,7 +58,7 @@ export function build(name, { root = repo, siteYaml, guides = {} } = {}) {
   return out;
 }
 
-const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.svg': 'image/svg+xml', '.js': 'text/javascript', '.json': 'application/json', '.xml': 'application/xml', '.png': 'image/png' };
+const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.svg': 'image/svg+xml', '.js': 'text/javascript', '.json': 'application/json', '.xml': 'application/xml', '.png': 'image/png', '.webp': 'image/webp' };
 
 /** Serves `mounts` ({ '/': dir, '/portal/': dir }; more via `mount`) and records POSTs to /onboard. */
 export async function serve(mounts) {
@@ -101,13 +101,19 @@ export async function serve(mounts) {
  * bounded by `timeout`: a missing element fails the test in seconds, not
  * after Playwright's default 30.
  */
-export async function open(url, { width = 1100, height = 900, timeout = 30_000 } = {}) {
-  const page = await browser.newPage({ viewport: { width, height } });
+export async function open(url, options) {
+  const page = await newPage(options);
+  await page.goto(url, { waitUntil: 'networkidle' });
+  return page;
+}
+
+/** A blank page as `open` makes one, for a test that must listen or add scripts before navigating. */
+export async function newPage({ width = 1100, height = 900, deviceScaleFactor = 1, timeout = 30_000 } = {}) {
+  const page = await browser.newPage({ viewport: { width, height }, deviceScaleFactor });
   page.setDefaultTimeout(timeout);
   page.problems = [];
   page.on('console', (m) => { if (m.type() === 'error') page.problems.push(m.text()); });
   page.on('pageerror', (e) => page.problems.push(e.message));
-  await page.goto(url, { waitUntil: 'networkidle' });
   return page;
 }
 
