@@ -31,21 +31,23 @@ impl ImageCache {
         }
     }
 
-    /// The variant stored under `key`, when it is there whole.
-    pub fn variant(&self, key: &str) -> Option<Vec<u8>> {
+    /// The file of the variant stored under `key`, when it is there whole.
+    pub fn variant(&self, key: &str) -> Option<PathBuf> {
         let path = self.dir.join(format!("{key}.webp"));
         // A link planted in the cache is not followed out of the site.
-        if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+        let meta = std::fs::symlink_metadata(&path).ok()?;
+        if !meta.is_file() {
             return None;
         }
-        std::fs::read(&path)
-            .ok()
-            .filter(|bytes| is_whole_webp(bytes))
+        let mut header = [0; 12];
+        std::io::Read::read_exact(&mut std::fs::File::open(&path).ok()?, &mut header).ok()?;
+        is_whole_webp(&header, meta.len()).then_some(path)
     }
 
-    /// Stores a variant; a failure only costs making it again next time.
-    pub fn put_variant(&self, key: &str, bytes: &[u8]) {
-        self.put(&format!("{key}.webp"), bytes);
+    /// Stores a variant; false when it could not be, which only costs
+    /// making it again next time.
+    pub fn put_variant(&self, key: &str, bytes: &[u8]) -> bool {
+        self.put(&format!("{key}.webp"), bytes)
     }
 
     /// Whether the original with this SHA-256 decoded whole before.
@@ -56,12 +58,13 @@ impl ImageCache {
 
     /// Remembers that the original with this SHA-256 decoded whole.
     pub fn mark_decoded(&self, hash: &str) {
-        self.put(&format!("{hash}.decoded"), b"");
+        // Best effort, as the module says.
+        let _ = self.put(&format!("{hash}.decoded"), b"");
     }
 
     /// Writes `name` atomically (a temporary file renamed over it), so a
     /// process killed mid-write leaves no partial entry behind.
-    fn put(&self, name: &str, bytes: &[u8]) {
+    fn put(&self, name: &str, bytes: &[u8]) -> bool {
         let write = || -> std::io::Result<()> {
             std::fs::create_dir_all(&self.dir)?;
             let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
@@ -69,21 +72,16 @@ impl ImageCache {
             tmp.persist(self.dir.join(name)).map_err(|e| e.error)?;
             Ok(())
         };
-        // Best effort, as the module says.
-        let _ = write();
+        write().is_ok()
     }
 }
 
-/// Whether `bytes` are a RIFF WebP file of exactly the length its header
-/// gives: a cut or foreign file in the cache is not published.
-fn is_whole_webp(bytes: &[u8]) -> bool {
-    let Some((header, _)) = bytes.split_first_chunk::<12>() else {
-        return false;
-    };
+/// Whether a file of `len` bytes starting with `header` is a RIFF WebP
+/// file of exactly the length its header gives: a cut or foreign file in
+/// the cache is not published.
+fn is_whole_webp(header: &[u8; 12], len: u64) -> bool {
     let declared = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
-    &header[..4] == b"RIFF"
-        && &header[8..] == b"WEBP"
-        && usize::try_from(declared).is_ok_and(|n| n.checked_add(8) == Some(bytes.len()))
+    &header[..4] == b"RIFF" && &header[8..] == b"WEBP" && u64::from(declared) + 8 == len
 }
 
 #[cfg(test)]
@@ -104,8 +102,9 @@ mod tests {
         let cache = ImageCache::open(site.path()).unwrap();
         assert_eq!(cache.variant("k"), None);
         let whole = webp(b"VP8L....");
-        cache.put_variant("k", &whole);
-        assert_eq!(cache.variant("k"), Some(whole.clone()));
+        assert!(cache.put_variant("k", &whole));
+        let file = cache.variant("k").unwrap();
+        assert_eq!(std::fs::read(file).unwrap(), whole);
         let cut = &whole[..whole.len() - 1];
         std::fs::write(site.path().join(".guidesite/cache/images/k.webp"), cut).unwrap();
         assert_eq!(cache.variant("k"), None);

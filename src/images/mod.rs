@@ -6,8 +6,9 @@
 mod cache;
 mod variants;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use image::ImageFormat;
 use rayon::prelude::*;
@@ -48,8 +49,8 @@ pub struct Images {
     /// Files named like an image that are not one (a text file saved as
     /// `.png`, a header or data cut short), with what is wrong.
     pub unreadable: BTreeMap<String, String>,
-    /// Variants made while measuring, by output path (the cache holds them
-    /// too, when it can be written).
+    /// Variants made while measuring that the cache could not keep, by
+    /// output path.
     made: HashMap<String, Vec<u8>>,
 }
 
@@ -125,9 +126,16 @@ pub fn remeasure(
     images.made.extend(again.made);
 }
 
+/// Where a variant's bytes are.
+pub enum VariantSource<'a> {
+    /// A whole file in the cache.
+    Cached(PathBuf),
+    Bytes(Cow<'a, [u8]>),
+}
+
 impl Images {
     /// The bytes of the variant published at `path`, if it is one (see
-    /// [`Images::make_variant`]).
+    /// [`Images::variant_source`]).
     pub fn variant_bytes(
         &self,
         content_root: &Path,
@@ -138,24 +146,28 @@ impl Images {
             let variant = facts.variants.iter().find(|v| v.path == path)?;
             Some((original, variant))
         })?;
-        Some(self.make_variant(content_root, cache, original, variant))
+        let source = self.variant_source(content_root, cache, original, variant);
+        Some(source.and_then(|source| match source {
+            VariantSource::Cached(file) => std::fs::read(file).map_err(|e| e.to_string()),
+            VariantSource::Bytes(bytes) => Ok(bytes.into_owned()),
+        }))
     }
 
-    /// The bytes of `variant` of the image at `original`: made earlier,
-    /// cached, or made now (which is how `serve` makes them, when a page
-    /// first asks).
-    pub fn make_variant(
+    /// Where the bytes of `variant` of the image at `original` are: made
+    /// earlier, cached, or made now (which is how `serve` makes them, when
+    /// a page first asks).
+    pub fn variant_source(
         &self,
         content_root: &Path,
         cache: Option<&ImageCache>,
         original: &str,
         variant: &Variant,
-    ) -> Result<Vec<u8>, String> {
+    ) -> Result<VariantSource<'_>, String> {
         if let Some(bytes) = self.made.get(&variant.path) {
-            return Ok(bytes.clone());
+            return Ok(VariantSource::Bytes(Cow::Borrowed(bytes)));
         }
-        if let Some(bytes) = cache.and_then(|c| c.variant(&variant.key)) {
-            return Ok(bytes);
+        if let Some(file) = cache.and_then(|c| c.variant(&variant.key)) {
+            return Ok(VariantSource::Cached(file));
         }
         let bytes = std::fs::read(content_root.join(original))
             .map_err(|e| e.to_string())
@@ -164,7 +176,7 @@ impl Images {
         if let Some(cache) = cache {
             cache.put_variant(&variant.key, &bytes);
         }
-        Ok(bytes)
+        Ok(VariantSource::Bytes(Cow::Owned(bytes)))
     }
 }
 
@@ -203,10 +215,13 @@ fn inspect(content_root: &Path, path: &str, how: Measure) -> Result<Measured, St
         }
         for variant in missing {
             let bytes = variants::resized_webp(&pixels, variant.width, variant.height)?;
-            if let Some(cache) = how.cache {
-                cache.put_variant(&variant.key, &bytes);
+            // Kept in memory only when the cache cannot keep it.
+            if !how
+                .cache
+                .is_some_and(|c| c.put_variant(&variant.key, &bytes))
+            {
+                made.push((variant.path.clone(), bytes));
             }
-            made.push((variant.path.clone(), bytes));
         }
     }
     let facts = ImageFacts {

@@ -10,7 +10,7 @@ pub mod templates;
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -18,7 +18,7 @@ use tera::{Context, Value};
 
 use crate::config::SiteConfig;
 use crate::content::Guide;
-use crate::images::{ImageCache, Images, Variant};
+use crate::images::{ImageCache, Images, Variant, VariantSource};
 use crate::render::Rendered;
 use crate::render::facts::Facts;
 use manifest::{
@@ -66,6 +66,12 @@ pub enum SiteError {
     AssetCollision(String),
     #[error("cannot make a resized copy of {path}: {why}")]
     Variant { path: String, why: String },
+    #[error("cannot copy {} to {path}: {source}", from.display())]
+    Copy {
+        from: PathBuf,
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot read asset {path}: {source}")]
     Asset {
         path: String,
@@ -229,33 +235,28 @@ impl<'a> SiteRenderer<'a> {
         ManifestWriter::new(&self.config.base_url, &self.stylesheet, out)
     }
 
-    /// The theme's static files, the guides' assets, and their images'
-    /// variants.
-    pub fn statics(
+    /// The theme's static files.
+    fn theme_files(&self) -> impl Iterator<Item = OutputFile> + '_ {
+        self.theme.static_files.iter().map(|(path, bytes)| {
+            let published = if path == templates::STYLESHEET {
+                self.theme.stylesheet_path.clone()
+            } else {
+                format!("static/{path}")
+            };
+            (published, bytes.clone())
+        })
+    }
+
+    /// What is published as it is, by output path: the guides' assets, and
+    /// their images' variants (made now, in parallel, if not made yet).
+    fn copies<'p>(
         &self,
         guides: &[&Guide],
-        published: Published,
-    ) -> Result<Vec<OutputFile>, SiteError> {
-        let Published {
-            assets,
-            content_root,
-            ..
-        } = published;
-        let mut files: Vec<OutputFile> = self
-            .theme
-            .static_files
-            .iter()
-            .map(|(path, bytes)| {
-                let published = if path == templates::STYLESHEET {
-                    self.theme.stylesheet_path.clone()
-                } else {
-                    format!("static/{path}")
-                };
-                (published, bytes.clone())
-            })
-            .collect();
+        published: Published<'p>,
+    ) -> Result<Vec<(String, Copy<'p>)>, SiteError> {
         let sources: HashSet<&str> = guides.iter().map(|g| g.source()).collect();
-        for asset in assets {
+        let mut copies = Vec::with_capacity(published.assets.len());
+        for asset in published.assets {
             let generated = asset.starts_with("static/")
                 || asset.starts_with("embed/")
                 || asset
@@ -264,22 +265,73 @@ impl<'a> SiteRenderer<'a> {
             if generated {
                 return Err(SiteError::AssetCollision(format!("content/{asset}")));
             }
-            let bytes =
-                std::fs::read(content_root.join(asset)).map_err(|source| SiteError::Asset {
-                    path: format!("content/{asset}"),
-                    source,
-                })?;
-            files.push((asset.clone(), bytes));
+            let file = Copy::File(published.content_root.join(asset));
+            copies.push((asset.clone(), file));
         }
         if let Some(images) = published.images {
-            files.extend(variants(images, published)?);
+            copies.extend(variants(images, published)?);
+        }
+        Ok(copies)
+    }
+
+    /// The theme's static files and the assets, read (`serve` keeps them
+    /// in memory); image variants are left out.
+    pub fn statics(
+        &self,
+        guides: &[&Guide],
+        published: Published,
+    ) -> Result<Vec<OutputFile>, SiteError> {
+        let published = Published {
+            images: None,
+            ..published
+        };
+        let mut files: Vec<OutputFile> = self.theme_files().collect();
+        for (path, copy) in self.copies(guides, published)? {
+            let bytes = copy.bytes().map_err(|source| SiteError::Asset {
+                path: format!("content/{path}"),
+                source,
+            })?;
+            files.push((path, bytes));
         }
         Ok(files)
     }
 }
 
+/// Where the bytes of a file published as it is are.
+enum Copy<'a> {
+    File(PathBuf),
+    Bytes(Cow<'a, [u8]>),
+}
+
+impl Copy<'_> {
+    fn bytes(self) -> std::io::Result<Vec<u8>> {
+        match self {
+            Copy::File(path) => std::fs::read(path),
+            Copy::Bytes(bytes) => Ok(bytes.into_owned()),
+        }
+    }
+
+    /// Writes it at `path` through `sink`; files are copied by the kernel.
+    fn write(&self, sink: &dyn Sink, path: &str) -> Result<(), SiteError> {
+        match self {
+            Copy::File(from) => sink.copy(path, from).map_err(|source| SiteError::Copy {
+                from: from.clone(),
+                path: path.to_string(),
+                source,
+            }),
+            Copy::Bytes(bytes) => sink.write(path, bytes).map_err(|source| SiteError::Write {
+                path: path.to_string(),
+                source,
+            }),
+        }
+    }
+}
+
 /// Every variant of `images`, made in parallel when not made yet.
-fn variants(images: &Images, published: Published) -> Result<Vec<OutputFile>, SiteError> {
+fn variants<'p>(
+    images: &'p Images,
+    published: Published<'p>,
+) -> Result<Vec<(String, Copy<'p>)>, SiteError> {
     let all: Vec<(&String, &Variant)> = images
         .measured
         .iter()
@@ -291,18 +343,22 @@ fn variants(images: &Images, published: Published) -> Result<Vec<OutputFile>, Si
             if published.assets.contains(path) {
                 return Err(SiteError::AssetCollision(format!("content/{path}")));
             }
-            images
-                .make_variant(
+            let source = images
+                .variant_source(
                     published.content_root,
                     published.image_cache,
                     original,
                     variant,
                 )
-                .map(|bytes| (path.clone(), bytes))
                 .map_err(|why| SiteError::Variant {
                     path: format!("content/{original}"),
                     why,
-                })
+                })?;
+            let copy = match source {
+                VariantSource::Cached(file) => Copy::File(file),
+                VariantSource::Bytes(bytes) => Copy::Bytes(bytes),
+            };
+            Ok((path.clone(), copy))
         })
         .collect()
 }
@@ -401,10 +457,11 @@ pub fn write_site<'c, T: Send>(
     };
     let listings = || {
         renderer.listings(&guides)?.into_iter().try_for_each(put)?;
+        renderer.theme_files().try_for_each(put)?;
         renderer
-            .statics(&guides, published)?
-            .into_iter()
-            .try_for_each(put)
+            .copies(&guides, published)?
+            .par_iter()
+            .try_for_each(|(path, copy)| copy.write(sink, path))
     };
     let (inspections, listings) = rayon::join(pages, listings);
     Ok(Written {

@@ -17,6 +17,11 @@ pub trait Sink: Sync {
         file.write_all(bytes)?;
         file.flush()
     }
+
+    /// Writes the bytes of the file at `from` at `path`.
+    fn copy(&self, path: &str, from: &Path) -> std::io::Result<()> {
+        self.write(path, &std::fs::read(from)?)
+    }
 }
 
 /// A sink writing below a directory.
@@ -54,6 +59,14 @@ impl Sink for DirSink {
 
     fn write(&self, path: &str, bytes: &[u8]) -> std::io::Result<()> {
         self.open(path)?.write_all(bytes)
+    }
+
+    /// The kernel copies (`copy_file_range`, a reflink where the file
+    /// system can): screenshots and their variants never pass through
+    /// guidesite's memory.
+    fn copy(&self, path: &str, from: &Path) -> std::io::Result<()> {
+        let mut to = self.open(path)?;
+        std::io::copy(&mut std::fs::File::open(from)?, &mut to).map(|_| ())
     }
 }
 
