@@ -23,6 +23,7 @@ pub mod scaffold;
 pub mod serve;
 pub mod site;
 pub mod site_root;
+pub mod svg;
 pub mod validate;
 mod yaml;
 
