@@ -1079,6 +1079,33 @@ mod tests {
 <defs><linearGradient id="g"><stop offset="0"/></linearGradient></defs>
 <use xlink:href="#g" style="fill:url(#g)"/><text>héllo ✓</text></svg>"##;
 
+    const SOUP: [&str; 24] = [
+        "<svg xmlns=\"http://www.w3.org/2000/svg\">",
+        "</svg>",
+        "<!DOCTYPE svg [",
+        "]>",
+        "<!ENTITY",
+        " % ",
+        " a ",
+        "\"",
+        "'",
+        "&a;",
+        "%a;",
+        "&",
+        ";",
+        "<",
+        ">",
+        "=",
+        " xmlns:",
+        "url(",
+        "#",
+        "é✓",
+        "<style>",
+        "\\",
+        "<![CDATA[",
+        "SYSTEM",
+    ];
+
     #[test]
     fn the_fuzzing_seed_passes() {
         assert_eq!(
@@ -1111,6 +1138,12 @@ mod tests {
                 }
             }
             let _ = inspect(&bytes);
+        }
+
+        /// Soups of the pieces the pre-parse scanners look for.
+        #[test]
+        fn token_soups_never_panic(tokens in vec(prop::sample::select(SOUP.to_vec()), 0..64)) {
+            let _ = inspect(tokens.concat().as_bytes());
         }
     }
 
