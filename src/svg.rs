@@ -408,8 +408,10 @@ fn unsafe_element(element: Node, text: &str) -> Option<Finding> {
             what,
         })
     });
-    let is_style = || name.eq_ignore_ascii_case("style");
-    in_attribute.or_else(|| is_style().then(|| unsafe_stylesheet(element)).flatten())
+    in_attribute.or_else(|| {
+        name.eq_ignore_ascii_case("style")
+            .then(|| unsafe_stylesheet(element))?
+    })
 }
 
 fn unsafe_attribute(attribute: &Attribute, on_image: bool, text: &str) -> Option<String> {
