@@ -4,6 +4,7 @@
 //! variants a page offers in its `srcset`, and making them.
 
 mod cache;
+pub mod svg;
 mod variants;
 
 use std::borrow::Cow;
