@@ -377,3 +377,75 @@ fn serve_makes_a_variant_when_the_page_asks_for_it() {
     assert!(!site.path().join("dist").exists());
     assert!(site.path().join(".guidesite/cache/images").is_dir());
 }
+
+#[test]
+fn a_clean_svg_is_published_sized_and_one_with_script_is_not() {
+    let site = SiteFixture::new();
+    site.guide(
+        "meta",
+        &format!(
+            "{STEPS}\n![The access flow](meta/flow.svg)\n\n![Tracked](meta/tracked.svg)\n\n\
+             <p><img src=\"meta/tracked.svg\" alt=\"Raw\"></p>\n"
+        ),
+    );
+    site.file(
+        "content/meta/flow.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"320\" height=\"180\">\
+         <rect width=\"320\" height=\"180\" fill=\"#eef\"/></svg>\n",
+    );
+    site.file(
+        "content/meta/tracked.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\">\n  <script>alert(1)</script>\n</svg>\n",
+    );
+    let run = check_json(site.path(), &["--offline"]);
+    let text = site.read("content/meta.md");
+    assert_eq!(
+        run.codes_at(),
+        [
+            (
+                "html/dropped".to_string(),
+                line_of(&text, "(meta/tracked.svg)") as u64
+            ),
+            (
+                "html/dropped".to_string(),
+                line_of(&text, "alt=\"Raw\"") as u64
+            ),
+        ],
+        "{:?}",
+        run.diagnostics
+    );
+    let message = run.diagnostics[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("a <script> element at line 2, column 3"),
+        "{message}"
+    );
+    // A warning: the site builds, without the refused file or a request for it.
+    assert_exit(&site.run(&["build"]), 0);
+    assert!(site.path().join("dist/meta/flow.svg").is_file());
+    assert!(!site.path().join("dist/meta/tracked.svg").exists());
+    for file in ["dist/meta/index.html", "dist/embed/meta.html"] {
+        let html = site.read(file);
+        assert!(
+            html.contains(
+                "<img src=\"/meta/flow.svg\" alt=\"The access flow\" width=\"320\" height=\"180\">"
+            ),
+            "{file}: {html}"
+        );
+        assert!(!html.contains("tracked.svg"), "{file}: {html}");
+        assert!(html.contains("Tracked"), "the alt text shows: {html}");
+    }
+    // Not an SVG at all is a broken link, as a damaged PNG is.
+    site.file("content/meta/flow.svg", "<svg width=\"1\"");
+    let run = check_json(site.path(), &["--offline"]);
+    let broken: Vec<_> = run
+        .found()
+        .into_iter()
+        .filter(|(code, _, _)| code == "link/broken")
+        .collect();
+    assert_eq!(broken.len(), 1, "{:?}", run.diagnostics);
+    assert!(
+        broken[0].2.contains("not a readable SVG"),
+        "{}",
+        broken[0].2
+    );
+}

@@ -50,6 +50,9 @@ pub struct Images {
     /// Files named like an image that are not one (a text file saved as
     /// `.png`, a header or data cut short), with what is wrong.
     pub unreadable: BTreeMap<String, String>,
+    /// SVGs that would run script or fetch something when shown, with
+    /// what and where: never published.
+    pub refused: BTreeMap<String, String>,
     /// Variants made while measuring that the cache could not keep, by
     /// output path.
     made: HashMap<String, Vec<u8>>,
@@ -66,20 +69,37 @@ pub struct Measure<'a> {
     pub make_variants: bool,
 }
 
-/// The raster formats read (SVG has no intrinsic pixels).
-const EXTENSIONS: [&str; 5] = ["png", "jpg", "jpeg", "gif", "webp"];
+/// The raster formats read, by extension.
+const RASTERS: [&str; 5] = ["png", "jpg", "jpeg", "gif", "webp"];
 
-/// Whether an asset path names a raster image, by its extension.
-fn is_raster(path: &str) -> bool {
-    path.rsplit_once('.').is_some_and(|(_, ext)| {
-        EXTENSIONS
-            .iter()
-            .any(|known| known.eq_ignore_ascii_case(ext))
-    })
+/// What kind of image an asset path names, by its extension.
+#[derive(Clone, Copy)]
+enum Kind {
+    Raster,
+    Svg,
+}
+
+fn kind(path: &str) -> Option<Kind> {
+    let (_, ext) = path.rsplit_once('.')?;
+    if RASTERS.iter().any(|known| known.eq_ignore_ascii_case(ext)) {
+        Some(Kind::Raster)
+    } else if ext.eq_ignore_ascii_case("svg") {
+        Some(Kind::Svg)
+    } else {
+        None
+    }
 }
 
 /// A measured image and the variants made for it.
 type Measured = (ImageFacts, Vec<(String, Vec<u8>)>);
+
+/// Why an image is not published as it is.
+enum Problem {
+    /// Not an image a browser can show: `link/broken` at each link to it.
+    Unreadable(String),
+    /// An SVG with script or external references: `html/dropped`.
+    Refused(String),
+}
 
 /// Every raster image among `assets` (paths under `content_root`), read in
 /// parallel.
@@ -88,20 +108,32 @@ pub fn measure<'a>(
     assets: impl IntoParallelIterator<Item = &'a String>,
     how: Measure,
 ) -> Images {
-    let read: Vec<(String, Result<Measured, String>)> = assets
+    let read: Vec<(String, Result<Option<Measured>, Problem>)> = assets
         .into_par_iter()
-        .filter(|path| is_raster(path))
-        .map(|path| (path.clone(), inspect(content_root, path, how)))
+        .filter_map(|path| Some((path, kind(path)?)))
+        .map(|(path, kind)| {
+            let outcome = match kind {
+                Kind::Raster => inspect(content_root, path, how)
+                    .map(Some)
+                    .map_err(Problem::Unreadable),
+                Kind::Svg => inspect_svg(&content_root.join(path)),
+            };
+            (path.clone(), outcome)
+        })
         .collect();
     let mut images = Images::default();
     for (path, result) in read {
         match result {
-            Ok((facts, made)) => {
+            Ok(Some((facts, made))) => {
                 images.measured.insert(path, facts);
                 images.made.extend(made);
             }
-            Err(why) => {
+            Ok(None) => {}
+            Err(Problem::Unreadable(why)) => {
                 images.unreadable.insert(path, why);
+            }
+            Err(Problem::Refused(why)) => {
+                images.refused.insert(path, why);
             }
         }
     }
@@ -120,10 +152,12 @@ pub fn remeasure(
     let stays = |path: &String| assets.contains(path) && !changed.contains(path);
     images.measured.retain(|path, _| stays(path));
     images.unreadable.retain(|path, _| stays(path));
+    images.refused.retain(|path, _| stays(path));
     let present: Vec<&String> = changed.iter().filter(|p| assets.contains(*p)).collect();
     let again = measure(content_root, present, how);
     images.measured.extend(again.measured);
     images.unreadable.extend(again.unreadable);
+    images.refused.extend(again.refused);
     images.made.extend(again.made);
 }
 
@@ -233,6 +267,27 @@ fn inspect(content_root: &Path, path: &str, how: Measure) -> Result<Measured, St
         variants,
     };
     Ok((facts, made))
+}
+
+/// An SVG's facts when it may be published and states its size; `None`
+/// when it states none (a page cannot reserve its space, but shows it).
+fn inspect_svg(path: &Path) -> Result<Option<Measured>, Problem> {
+    let file = std::fs::read(path).map_err(|e| Problem::Unreadable(e.to_string()))?;
+    let size = svg::inspect(&file).map_err(|e| match e {
+        svg::SvgError::Unreadable(why) => Problem::Unreadable(format!("not a readable SVG: {why}")),
+        unsafe_svg => Problem::Refused(unsafe_svg.to_string()),
+    })?;
+    let (Some(width), Some(height)) = (size.width, size.height) else {
+        return Ok(None);
+    };
+    let facts = ImageFacts {
+        width,
+        height,
+        bytes: file.len() as u64,
+        hash: crate::hash::sha256_hex(&file),
+        variants: Vec::new(),
+    };
+    Ok(Some((facts, Vec::new())))
 }
 
 /// Whether the file holds more than one frame: an animated GIF, PNG or WebP.

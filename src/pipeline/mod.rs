@@ -282,7 +282,8 @@ impl Pipeline {
             &guides,
             site::Published {
                 assets: &self.assets,
-                images: Some(&self.images),
+                images: &self.images,
+                variants: true,
                 image_cache: self.image_cache.as_ref().ok(),
                 content_root: &self.root.join("content"),
             },
@@ -380,7 +381,8 @@ impl Pipeline {
             &guides,
             site::Published {
                 assets: &self.assets,
-                images: None,
+                images: &self.images,
+                variants: false,
                 image_cache: None,
                 content_root: &self.root.join("content"),
             },

@@ -602,6 +602,12 @@ impl<'a> Walker<'a> {
     }
 
     /// The URL to publish for a destination as written.
+    /// Whether `dest` names an SVG that is not published (`html/dropped`).
+    fn refused_image(&self, dest: &str) -> bool {
+        self.links
+            .is_some_and(|links| links.refused_image(dest).is_some())
+    }
+
     fn resolve(&self, dest: &str) -> String {
         self.links
             .and_then(|links| links.resolve(dest))
@@ -697,7 +703,15 @@ impl<'a> Walker<'a> {
             Tag::TableCell => self.table_cell(true),
             Tag::CodeBlock(kind) => {
                 self.in_code_block = true;
+                self.append_text(" ");
                 self.push(Event::Start(Tag::CodeBlock(kind)));
+            }
+            // A step's paragraphs are words apart, not run together:
+            // "…enter data@x.test." then "The address…" must not read as
+            // "data@x.test.The".
+            Tag::Paragraph => {
+                self.append_text(" ");
+                self.push(Event::Start(Tag::Paragraph));
             }
             Tag::Link {
                 link_type,
@@ -995,8 +1009,10 @@ impl<'a> Walker<'a> {
         let href = self.resolve(&dest_url);
         let sized = self.sized_image(&dest_url, &title);
         let written_at_end = sized.is_some();
+        // An SVG refused for its script is not published: its alt text shows.
+        let published = publishable(&href) && !self.refused_image(&dest_url);
         self.open_links.push(OpenLink {
-            href: publishable(&href).then(|| href.clone()),
+            href: published.then(|| href.clone()),
             dest: dest_url.to_string(),
             kind: LinkKind::Image,
             span: self.file_span(&range),
@@ -1008,7 +1024,7 @@ impl<'a> Walker<'a> {
         }
         if written_at_end {
             self.sized_images_open += 1;
-        } else if publishable(&href) {
+        } else if published {
             self.push(Event::Start(Tag::Image {
                 link_type,
                 dest_url: CowStr::from(href),
@@ -1321,15 +1337,22 @@ impl<'a> Walker<'a> {
                 }
                 _ => String::new(),
             };
-            if let Some(url) = href
-                .as_ref()
-                .filter(|url| **url != dest || !shown.is_empty())
+            // A refused SVG is not published: nothing is asked for it.
+            let refused = name == "img" && attr.name == "src" && self.refused_image(&dest);
+            let rewritten = match href.as_ref() {
+                _ if refused => Some(String::new()),
+                Some(url) if *url != dest || !shown.is_empty() => {
+                    let mut rewritten = format!("{}=\"", attr.name);
+                    escape_href(FmtWriter(&mut rewritten), url).expect("writing to a String");
+                    rewritten.push('"');
+                    rewritten.push_str(&shown);
+                    Some(rewritten)
+                }
+                _ => None,
+            };
+            if let Some(rewritten) = rewritten
                 && in_chunk
             {
-                let mut rewritten = format!("{}=\"", attr.name);
-                escape_href(FmtWriter(&mut rewritten), url).expect("writing to a String");
-                rewritten.push('"');
-                rewritten.push_str(&shown);
                 rewrites.push((
                     attr.span.start - chunk.start..attr.span.end - chunk.start,
                     rewritten,
@@ -1569,6 +1592,18 @@ mod tests {
             title: None,
         };
         MarkdownRenderer::default().render(source, None)
+    }
+
+    #[test]
+    fn a_steps_paragraphs_and_blocks_are_words_apart() {
+        let body = "1. Open **Members**.\n\n   Enter data@agency.test.\n\n   \
+                    ```\n   Analyst\n   ```\n   - Save\n2. Done.\n";
+        let steps = render(body).facts.steps;
+        assert_eq!(
+            steps[0].text,
+            "Open Members. Enter data@agency.test. Analyst Save"
+        );
+        assert_eq!(steps[1].text, "Done.");
     }
 
     #[test]

@@ -107,6 +107,14 @@ impl<'a> SiteLinks<'a> {
         }
     }
 
+    /// Why the SVG a destination names is not published, if it is not.
+    pub fn refused_image(&self, dest: &str) -> Option<&'a str> {
+        match self.target(dest) {
+            Target::Asset(path) => self.images.refused.get(&path).map(String::as_str),
+            _ => None,
+        }
+    }
+
     /// The measured image a destination names, if it names one.
     pub fn image(&self, dest: &str) -> Option<(String, &'a ImageFacts)> {
         match self.target(dest) {

@@ -122,8 +122,10 @@ impl<'a> From<&'a ManifestGuide<'a>> for GuideView<'a> {
 pub struct Published<'a> {
     /// Paths under `content_root`.
     pub assets: &'a BTreeSet<String>,
-    /// Whose variants are published too (`serve` makes them when asked).
-    pub images: Option<&'a Images>,
+    /// Refused SVGs are left out; variants are published too when
+    /// `variants` (`serve` makes them when asked).
+    pub images: &'a Images,
+    pub variants: bool,
     pub image_cache: Option<&'a ImageCache>,
     pub content_root: &'a Path,
 }
@@ -256,7 +258,12 @@ impl<'a> SiteRenderer<'a> {
     ) -> Result<Vec<(String, Copy<'p>)>, SiteError> {
         let sources: HashSet<&str> = guides.iter().map(|g| g.source()).collect();
         let mut copies = Vec::with_capacity(published.assets.len());
-        for asset in published.assets {
+        let refused = &published.images.refused;
+        for asset in published
+            .assets
+            .iter()
+            .filter(|a| !refused.contains_key(*a))
+        {
             let generated = asset.starts_with("static/")
                 || asset.starts_with("embed/")
                 || asset
@@ -268,8 +275,8 @@ impl<'a> SiteRenderer<'a> {
             let file = Copy::File(published.content_root.join(asset));
             copies.push((asset.clone(), file));
         }
-        if let Some(images) = published.images {
-            copies.extend(variants(images, published)?);
+        if published.variants {
+            copies.extend(variants(published.images, published)?);
         }
         Ok(copies)
     }
@@ -282,7 +289,7 @@ impl<'a> SiteRenderer<'a> {
         published: Published,
     ) -> Result<Vec<OutputFile>, SiteError> {
         let published = Published {
-            images: None,
+            variants: false,
             ..published
         };
         let mut files: Vec<OutputFile> = self.theme_files().collect();

@@ -50,6 +50,14 @@ pub fn check(ctx: &GuideCtx) -> Vec<Finding> {
                 format!("`{dest}` is not encrypted: use https:// if the site supports it"),
             ));
         }
+        if let Some(why) = ctx.site.links.refused_image(dest) {
+            findings.push(Finding::new(
+                Code::HtmlDropped,
+                link.span.clone(),
+                format!("{what} `{dest}` is not published: {why}; export it again without them, or as PNG"),
+            ));
+            continue;
+        }
         // Fragments into other guides are `cross_guide_anchors`, once all are known.
         let broken = match ctx.site.links.target(dest) {
             Target::Missing if dest.starts_with('/') => format!(
