@@ -449,3 +449,38 @@ fn a_clean_svg_is_published_sized_and_one_with_script_is_not() {
         broken[0].2
     );
 }
+
+#[test]
+fn jpeg_and_webp_screenshots_get_variants_too() {
+    let site = responsive_site(
+        "![A photo of the form](meta/photo.jpg)\n\n![A WebP capture](meta/capture.webp)\n",
+    );
+    let picture = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(600, 338, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    }));
+    for (file, format) in [
+        ("content/meta/photo.jpg", image::ImageFormat::Jpeg),
+        ("content/meta/capture.webp", image::ImageFormat::WebP),
+    ] {
+        let mut bytes = Vec::new();
+        picture
+            .write_to(&mut std::io::Cursor::new(&mut bytes), format)
+            .unwrap();
+        site.file(file, bytes);
+    }
+    assert_exit(&site.run(&["build"]), 0);
+    let page = site.read("dist/meta/index.html");
+    for stem in ["photo", "capture"] {
+        let variants = variants_of(&site, stem);
+        assert_eq!(
+            variants.keys().copied().collect::<Vec<_>>(),
+            [200, 400],
+            "{stem}"
+        );
+        assert!(page.contains(&variants[&400].0), "{stem}: {page}");
+    }
+    assert!(
+        page.contains("alt=\"A photo of the form\" width=\"600\" height=\"338\""),
+        "{page}"
+    );
+}
