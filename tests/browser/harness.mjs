@@ -17,7 +17,15 @@ export const require = createRequire(import.meta.url);
 export const repo = path.resolve(import.meta.dirname, '..', '..');
 export const binary = process.env.GUIDESITE_BIN ?? path.join(repo, 'target', 'debug', 'guidesite');
 export const artifacts = path.join(repo, 'target', 'browser-artifacts');
-const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+export const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+/**
+ * Flags for every Chromium the tests start (each with a fresh temporary
+ * profile): no network beyond loopback: every other name fails at once
+ * instead of waiting on a resolver (an offline CI machine's can take a minute
+ * per name).
+ */
+export const chromiumArgs = ['--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
 
 export const work = fs.mkdtempSync(path.join(os.tmpdir(), 'guidesite-browser-'));
 let browser;
@@ -27,14 +35,7 @@ const servers = new Set();
 before(async () => {
   if (!fs.existsSync(binary)) execFileSync('cargo', ['build', '--quiet'], { cwd: repo, stdio: 'inherit' });
   fs.mkdirSync(artifacts, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    // A fresh temporary profile per launch; no network beyond loopback: every
-    // other name fails at once instead of waiting on a resolver (an offline CI
-    // machine's can take a minute per name).
-    args: ['--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
-  });
+  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
 });
 
 after(async () => {
