@@ -38,7 +38,7 @@ for (const toggle of document.querySelectorAll('.guidesite-theme-toggle')) {
     const current = document.documentElement.dataset.guidesiteTheme ?? 'auto';
     applyTheme(THEMES[(THEMES.indexOf(current) + 1) % THEMES.length], toggle);
   });
-  toggle.hidden = false;
+  toggle.classList.add('guidesite-ready');
 }
 
 const guides = document.querySelectorAll('.guidesite-page .guidesite-guide');
