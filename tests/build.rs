@@ -207,13 +207,21 @@ fn assert_unique_ids(html: &str) {
     }
 }
 
-/// The theme's own onboard form script, the one script a guide page holds.
-const THEME_SCRIPT: &str = r#"<script src="/static/guidesite-form.js" defer></script>"#;
+/// The theme's own scripts, the only ones a page holds: the stored colour
+/// theme applied before first paint (inline in base.html), the reader's
+/// toggle, copy buttons and permalinks, and the guide page's onboard form.
+const THEME_SCRIPTS: [&str; 3] = [
+    r#"<script>try{var t=localStorage.getItem("guidesite-theme");if(t==="light"||t==="dark")document.documentElement.dataset.guidesiteTheme=t}catch(e){}</script>"#,
+    r#"<script src="/static/guidesite-reader.js" defer></script>"#,
+    r#"<script src="/static/guidesite-form.js" defer></script>"#,
+];
 
 /// No markup in `html` can run script but the theme's own.
 #[track_caller]
 fn assert_no_script(html: &str, what: &str) {
-    let html = &html.replacen(THEME_SCRIPT, "", 1);
+    let html = &THEME_SCRIPTS.iter().fold(html.to_string(), |html, script| {
+        html.replacen(script, "", 1)
+    });
     let lower = html.to_ascii_lowercase();
     for needle in ["<script", "<iframe", "javascript:"] {
         assert!(

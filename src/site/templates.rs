@@ -31,6 +31,7 @@ const BUILTIN_STATIC: &[(&str, &str)] = builtin!(
     "static",
     "guidesite.css",
     "guidesite-form.js",
+    "guidesite-reader.js",
     "favicon.svg"
 );
 

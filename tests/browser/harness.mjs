@@ -108,9 +108,12 @@ export async function open(url, options) {
   return page;
 }
 
-/** A blank page as `open` makes one, for a test that must listen or add scripts before navigating. */
-export async function newPage({ width = 1100, height = 900, deviceScaleFactor = 1, timeout = 30_000 } = {}) {
-  const page = await browser.newPage({ viewport: { width, height }, deviceScaleFactor });
+/**
+ * A blank page as `open` makes one, for a test that must listen or add scripts before navigating.
+ * Other options go to its browser context (`javaScriptEnabled`, `permissions`, `colorScheme` …).
+ */
+export async function newPage({ width = 1100, height = 900, deviceScaleFactor = 1, timeout = 30_000, ...context } = {}) {
+  const page = await browser.newPage({ viewport: { width, height }, deviceScaleFactor, ...context });
   page.setDefaultTimeout(timeout);
   page.problems = [];
   page.on('console', (m) => { if (m.type() === 'error') page.problems.push(m.text()); });
