@@ -207,13 +207,19 @@ fn assert_unique_ids(html: &str) {
     }
 }
 
-/// The theme's own onboard form script, the one script a guide page holds.
-const THEME_SCRIPT: &str = r#"<script src="/static/guidesite-form.js" defer></script>"#;
+/// The theme's own scripts, the only ones a guide page holds: the onboard
+/// form's and the navigation's.
+const THEME_SCRIPTS: [&str; 2] = [
+    r#"<script src="/static/guidesite-form.js" defer></script>"#,
+    r#"<script src="/static/guidesite-nav.js" defer></script>"#,
+];
 
 /// No markup in `html` can run script but the theme's own.
 #[track_caller]
 fn assert_no_script(html: &str, what: &str) {
-    let html = &html.replacen(THEME_SCRIPT, "", 1);
+    let html = &THEME_SCRIPTS.iter().fold(html.to_string(), |html, script| {
+        html.replacen(script, "", 1)
+    });
     let lower = html.to_ascii_lowercase();
     for needle in ["<script", "<iframe", "javascript:"] {
         assert!(
