@@ -209,11 +209,13 @@ fn assert_unique_ids(html: &str) {
 
 /// The theme's own scripts, the only ones a page holds: the stored colour
 /// theme applied before first paint (inline in base.html), the reader's
-/// toggle, copy buttons and permalinks, and the guide page's onboard form.
-const THEME_SCRIPTS: [&str; 3] = [
+/// toggle, copy buttons and permalinks, the guide page's onboard form, and
+/// its list of guides.
+const THEME_SCRIPTS: [&str; 4] = [
     r#"<script>try{var t=localStorage.getItem("guidesite-theme");if(t==="light"||t==="dark")document.documentElement.dataset.guidesiteTheme=t}catch(e){}</script>"#,
     r#"<script src="/static/guidesite-reader.js" defer></script>"#,
     r#"<script src="/static/guidesite-form.js" defer></script>"#,
+    r#"<script src="/static/guidesite-nav.js" defer></script>"#,
 ];
 
 /// No markup in `html` can run script but the theme's own.

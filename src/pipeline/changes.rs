@@ -53,6 +53,17 @@ impl Pipeline {
     pub fn apply(&mut self, changes: &BTreeSet<Change>) -> Result<Applied, Error> {
         self.index_dependents();
         let mut applied = Applied::default();
+        // A guide added, removed, renamed or reordered changes its
+        // neighbours' previous/next links, before and after the change.
+        let guide_files: BTreeSet<String> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Guide(path) => Some(relative_slash_path(&self.root, path)),
+                _ => None,
+            })
+            .collect();
+        let listed_before: Vec<_> = guide_files.iter().map(|f| self.listed_as(f)).collect();
+        let neighbours_before = self.neighbour_files(&guide_files);
         // Paths under `content/` that changed: what dependents are found by.
         let mut touched = BTreeSet::new();
         let mut assets_changed = Vec::new();
@@ -99,6 +110,16 @@ impl Pipeline {
         applied
             .render
             .extend(self.dependents_of(&touched, &folders));
+        let moved: BTreeSet<String> = guide_files
+            .into_iter()
+            .zip(listed_before)
+            .filter(|(file, before)| self.listed_as(file) != *before)
+            .map(|(file, _)| file)
+            .collect();
+        if !moved.is_empty() {
+            applied.render.extend(neighbours_before);
+            applied.render.extend(self.neighbour_files(&moved));
+        }
         applied.render.retain(|f| self.guides.contains_key(f));
         Ok(applied)
     }

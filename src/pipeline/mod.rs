@@ -21,7 +21,9 @@ use crate::images::{self, ImageCache, Images, Measure};
 use crate::render::facts::Facts;
 use crate::render::{self, MarkdownRenderer, SiteLinks};
 use crate::site::output::Sink;
-use crate::site::{self, GuideOutput, OutputFile, Page, SiteError, SiteRenderer, Theme};
+use crate::site::{
+    self, GuideOutput, Neighbours, OutputFile, Page, SiteError, SiteRenderer, Theme,
+};
 use crate::validate::{self, GuideSummary, SiteFacts};
 
 /// What a command asks of the pipeline beyond the site's own configuration.
@@ -318,24 +320,65 @@ impl Pipeline {
     ) -> Vec<(String, Result<GuideOutput, SiteError>)> {
         let links = self.site_links();
         let renderer = SiteRenderer::new(&self.config, &self.theme);
+        let ordered = self.index_ordered();
+        let position: HashMap<&str, usize> = ordered
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.file.as_str(), i))
+            .collect();
         let done: Vec<_> = files
             .par_iter()
             .filter_map(|file| {
                 let guide = &self.guides.get(file)?.guide;
+                let neighbours = Neighbours::at(&ordered, *position.get(file.as_str())?);
                 let rendered = render::render(guide, &self.markdown, &links);
                 let mut inspection = inspect(&self.config, guide, &rendered.facts, &links);
                 inspection.depends_on = dependencies(&rendered.facts);
                 let output = renderer.guide(&Page {
                     guide,
                     rendered: &rendered,
+                    neighbours,
                 });
                 Some(((file.clone(), inspection), (file.clone(), output)))
             })
             .collect();
-        drop((links, renderer));
+        drop((links, renderer, ordered, position));
         let (inspections, outputs) = done.into_iter().unzip();
         self.record(inspections);
         outputs
+    }
+
+    /// The guides in index order: the order of their pages' previous/next.
+    fn index_ordered(&self) -> Vec<&Guide> {
+        let mut ordered: Vec<&Guide> = self.guides().collect();
+        ordered.sort_by(|a, b| site::index_order(a, b));
+        ordered
+    }
+
+    /// The files of the guides next to one of `files` in index order, whose
+    /// pages link to them (none without `files`: no sort then).
+    fn neighbour_files(&self, files: &BTreeSet<String>) -> BTreeSet<String> {
+        if files.is_empty() {
+            return BTreeSet::new();
+        }
+        let ordered = self.index_ordered();
+        let mut found = BTreeSet::new();
+        for (i, guide) in ordered.iter().enumerate() {
+            if files.contains(&guide.file) {
+                let Neighbours { previous, next } = Neighbours::at(&ordered, i);
+                found.extend(previous.into_iter().chain(next).map(|g| g.file.clone()));
+            }
+        }
+        found
+    }
+
+    /// What a guide's neighbours show of it, and where it sorts among them;
+    /// `None` when `file` is no guide of the site.
+    fn listed_as(&self, file: &str) -> Option<(Option<i64>, String, String)> {
+        let guide = self.guide(file)?;
+        let front = &guide.front;
+        let source = guide.source().to_string();
+        Some((front.order, front.title.value.clone(), source))
     }
 
     /// The files that list every guide (index, 404, sitemap, schema) and

@@ -33,8 +33,11 @@ pub use templates::{Theme, ThemeError};
 pub const MANIFEST: &str = "manifest.json";
 pub const MANIFEST_SCHEMA: &str = "manifest.schema.json";
 
-/// The pages that list every guide, each rendered by its own template.
-const LISTING_TEMPLATES: [&str; 3] = ["index.html", "404.html", "sitemap.xml"];
+/// The pages that list every guide, each rendered by its own template and
+/// published at its name. `guide-list.html` is the list of all guides every
+/// guide page loads into its navigation: one shared file, not a copy in each
+/// page, so the site stays linear in its guides.
+const LISTING_TEMPLATES: [&str; 4] = ["index.html", "404.html", "sitemap.xml", "guide-list.html"];
 
 /// Whether an output file lists every guide (`serve` renders those when asked).
 pub fn is_listing(path: &str) -> bool {
@@ -44,10 +47,29 @@ pub fn is_listing(path: &str) -> bool {
         || path == headers::HEADERS_FILE
 }
 
-/// A guide ready to publish: its source and its rendering.
+/// A guide ready to publish: its source, its rendering, and its neighbours.
 pub struct Page<'a> {
     pub guide: &'a Guide,
     pub rendered: &'a Rendered,
+    pub neighbours: Neighbours<'a>,
+}
+
+/// The guides before and after one in index order ([`index_order`]), which
+/// its page links to.
+#[derive(Clone, Copy, Default)]
+pub struct Neighbours<'a> {
+    pub previous: Option<&'a Guide>,
+    pub next: Option<&'a Guide>,
+}
+
+impl<'a> Neighbours<'a> {
+    /// The neighbours of `ordered[index]`; `ordered` is in index order.
+    pub fn at(ordered: &[&'a Guide], index: usize) -> Self {
+        Neighbours {
+            previous: index.checked_sub(1).and_then(|i| ordered.get(i)).copied(),
+            next: index.checked_add(1).and_then(|i| ordered.get(i)).copied(),
+        }
+    }
 }
 
 /// Output could not be produced.
@@ -113,6 +135,59 @@ impl<'a> From<&'a ManifestGuide<'a>> for GuideView<'a> {
             embed_url: &g.embed_url,
             contacts: &g.contacts,
             onboard: g.onboard.as_ref(),
+        }
+    }
+}
+
+/// Another guide as a page's navigation links to it.
+#[derive(Serialize)]
+struct GuideLinkView<'a> {
+    title: &'a str,
+    url: String,
+}
+
+impl<'a> GuideLinkView<'a> {
+    fn new(config: &SiteConfig, guide: &'a Guide) -> Self {
+        GuideLinkView {
+            title: &guide.front.title.value,
+            url: guide_url(config, guide.source()),
+        }
+    }
+}
+
+/// A heading the page's table of contents links to.
+#[derive(Serialize)]
+struct SectionView<'a> {
+    id: &'a str,
+    text: &'a str,
+}
+
+/// What a guide's page shows around its embed: previous and next guides,
+/// and its sections (`h2` headings) for the table of contents.
+#[derive(Serialize)]
+struct PageNavView<'a> {
+    previous: Option<GuideLinkView<'a>>,
+    next: Option<GuideLinkView<'a>>,
+    sections: Vec<SectionView<'a>>,
+}
+
+impl<'a> PageNavView<'a> {
+    fn new(config: &SiteConfig, page: &Page<'a>) -> Self {
+        let link = |g: Option<&'a Guide>| g.map(|g| GuideLinkView::new(config, g));
+        PageNavView {
+            previous: link(page.neighbours.previous),
+            next: link(page.neighbours.next),
+            sections: page
+                .rendered
+                .facts
+                .headings
+                .iter()
+                .filter(|h| h.level == 2)
+                .map(|h| SectionView {
+                    id: &h.id,
+                    text: &h.text,
+                })
+                .collect(),
         }
     }
 }
@@ -192,9 +267,14 @@ impl<'a> SiteRenderer<'a> {
             ]),
         )?;
         // The page holds the guide alone: its ids stay as links name them.
+        let nav = template_value(&PageNavView::new(self.config, page))?;
         let page_html = self.theme.render(
             "guide.html",
-            &self.context([("guide", guide), ("embed", Value::from(embed.as_str()))]),
+            &self.context([
+                ("guide", guide),
+                ("embed", Value::from(embed.as_str())),
+                ("nav", nav),
+            ]),
         )?;
         let source = page.guide.source();
         let embed = embed_ids::prefix_ids(&embed, &embed_ids::embed_id_prefix(source));
@@ -428,7 +508,7 @@ pub fn write_site<'c, T: Send>(
         let mut inspections = Vec::with_capacity(guides.len());
         // A batch's entries are appended while the next batch renders.
         let mut entries: Vec<Entry> = Vec::new();
-        for batch in guides.chunks(BATCH) {
+        for (number, batch) in guides.chunks(BATCH).enumerate() {
             let append = || -> Result<(), SiteError> {
                 for entry in entries.drain(..) {
                     manifest.push(&entry).map_err(manifest_error)?;
@@ -438,11 +518,13 @@ pub fn write_site<'c, T: Send>(
             let render_batch = || {
                 batch
                     .par_iter()
-                    .map(|&guide| {
+                    .enumerate()
+                    .map(|(i, &guide)| {
                         let rendered = render(guide);
                         let output = renderer.guide(&Page {
                             guide,
                             rendered: &rendered,
+                            neighbours: Neighbours::at(&guides, number * BATCH + i),
                         })?;
                         output.files.into_iter().try_for_each(put)?;
                         Ok(((guide, inspect(guide, &rendered.facts)), output.entry))
@@ -488,7 +570,7 @@ fn describe<'a>(config: &'a SiteConfig, guide: &'a Guide) -> ManifestGuide<'a> {
         platform: &front.platform.value,
         summary: &front.summary,
         order: front.order,
-        url: format!("{}{source}/", config.base_url),
+        url: guide_url(config, source),
         embed_url: format!("{}embed/{source}.html", config.base_url),
         hash: String::new(),
         access: front.access.as_ref().map(|a| ManifestAccess {
@@ -522,6 +604,11 @@ fn describe<'a>(config: &'a SiteConfig, guide: &'a Guide) -> ManifestGuide<'a> {
         links: Vec::new(),
         images: Vec::new(),
     }
+}
+
+/// Where the page of the guide `source` is published.
+fn guide_url(config: &SiteConfig, source: &str) -> String {
+    format!("{}{source}/", config.base_url)
 }
 
 /// A guide's manifest entry (its `hash` is filled in once the embed exists).

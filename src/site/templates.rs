@@ -23,7 +23,8 @@ const BUILTIN_TEMPLATES: &[(&str, &str)] = builtin!(
     "embed.html",
     "form.html",
     "404.html",
-    "sitemap.xml"
+    "sitemap.xml",
+    "guide-list.html"
 );
 
 /// The default theme's static files, compiled in.
@@ -32,6 +33,7 @@ const BUILTIN_STATIC: &[(&str, &str)] = builtin!(
     "guidesite.css",
     "guidesite-form.js",
     "guidesite-reader.js",
+    "guidesite-nav.js",
     "favicon.svg"
 );
 
