@@ -37,10 +37,12 @@ fn non_latin_relative_links_resolve_raw_and_percent_encoded() {
             ),
         );
     assert_eq!(broken_links(&fixture), Vec::<String>::new());
-    let page = built_page(&fixture, "a");
-    assert_eq!(page.matches("href=\"/jp/\"").count(), 2, "{page}");
-    assert!(page.contains("href=\"/unicode/#grant-access\""), "{page}");
-    assert!(page.contains("href=\"/unicode/\""), "{page}");
+    built_page(&fixture, "a");
+    // The guide's own links (the page around it also links its neighbours).
+    let guide = fixture.read("dist/embed/a.html");
+    assert_eq!(guide.matches("href=\"/jp/\"").count(), 2, "{guide}");
+    assert!(guide.contains("href=\"/unicode/#grant-access\""), "{guide}");
+    assert!(guide.contains("href=\"/unicode/\""), "{guide}");
 }
 
 #[test]
