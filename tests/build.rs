@@ -212,7 +212,7 @@ fn assert_unique_ids(html: &str) {
 /// toggle, copy buttons and permalinks, the guide page's onboard form, and
 /// its list of guides.
 const THEME_SCRIPTS: [&str; 4] = [
-    r#"<script>try{var t=localStorage.getItem("guidesite-theme");if(t==="light"||t==="dark")document.documentElement.dataset.guidesiteTheme=t}catch(e){}</script>"#,
+    r#"<script>document.documentElement.classList.add("guidesite-js");try{var t=localStorage.getItem("guidesite-theme");if(t==="light"||t==="dark")document.documentElement.dataset.guidesiteTheme=t}catch(e){}</script>"#,
     r#"<script src="/static/guidesite-reader.js" defer></script>"#,
     r#"<script src="/static/guidesite-form.js" defer></script>"#,
     r#"<script src="/static/guidesite-nav.js" defer></script>"#,
