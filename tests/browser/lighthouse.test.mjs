@@ -1,7 +1,9 @@
 // Lighthouse on the repository's own help site, as a reader on a phone meets
 // it: the mobile preset (Lighthouse's default form factor) with simulated
-// throttling, one run per page, against Debian's Chromium on loopback. Every
-// category must score at least 95; the reports land in target/browser-artifacts/.
+// throttling, against Debian's Chromium on loopback. Every category must score
+// at least 95; the reports land in target/browser-artifacts/. A page below it
+// is audited twice more and judged by its median run, as Lighthouse advises
+// for the run-to-run variance of the performance score on a busy machine.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +16,7 @@ import { artifacts, build, chromiumArgs, chromiumPath, serve } from './harness.m
 
 const categories = ['performance', 'accessibility', 'best-practices', 'seo'];
 const threshold = 0.95;
+const RUNS_WHEN_LOW = 3;
 
 // Lighthouse drives its own Chromium over a remote-debugging port (Playwright's
 // talks over a pipe), with the harness's flags: nothing but loopback resolves.
@@ -55,20 +58,32 @@ function devtoolsPort(child) {
   });
 }
 
-/**
- * Audits `page` once, saves `lighthouse-<name>.report.{html,json}`, and returns
- * each category below the threshold with its score and the audits that cost it
- * points (weighted, scored below 1), so a failure says what to fix; then
- * Lighthouse's own warnings and error (a slow, busy host's among them), if any.
- */
-async function lowScores(name, page) {
-  const { lhr, report } = await lighthouse(`${site.base}${page}`, {
+/** One Lighthouse run of `page`. */
+function audit(page) {
+  return lighthouse(`${site.base}${page}`, {
     port,
     output: ['html', 'json'],
     logLevel: 'error',
     onlyCategories: categories,
     throttlingMethod: 'simulate',
   });
+}
+
+const isLow = (lhr) => categories.some((id) => !(lhr.categories[id].score >= threshold));
+
+/**
+ * Audits `page` (three times when the first run is low, keeping the median run
+ * by performance, the one category that varies between runs), saves
+ * `lighthouse-<name>.report.{html,json}`, and returns each category below the
+ * threshold with its score and the audits that cost it points (weighted,
+ * scored below 1), so a failure says what to fix; then Lighthouse's own
+ * warnings and error (a slow, busy host's among them), if any.
+ */
+async function lowScores(name, page) {
+  const runs = [await audit(page)];
+  while (isLow(runs[0].lhr) && runs.length < RUNS_WHEN_LOW) runs.push(await audit(page));
+  runs.sort((a, b) => a.lhr.categories.performance.score - b.lhr.categories.performance.score);
+  const { lhr, report } = runs[Math.floor(runs.length / 2)];
   const [html, json] = report;
   fs.writeFileSync(path.join(artifacts, `lighthouse-${name}.report.html`), html);
   fs.writeFileSync(path.join(artifacts, `lighthouse-${name}.report.json`), json);
@@ -85,10 +100,10 @@ async function lowScores(name, page) {
   return [...low, ...lhr.runWarnings, ...(lhr.runtimeError ? [lhr.runtimeError.message] : [])];
 }
 
-test('the index scores at least 95 in every Lighthouse category', { timeout: 60_000 }, async () => {
+test('the index scores at least 95 in every Lighthouse category', { timeout: 150_000 }, async () => {
   assert.deepEqual(await lowScores('index', '/'), []);
 });
 
-test('the TikTok guide scores at least 95 in every Lighthouse category', { timeout: 60_000 }, async () => {
+test('the TikTok guide scores at least 95 in every Lighthouse category', { timeout: 150_000 }, async () => {
   assert.deepEqual(await lowScores('tiktok', '/tiktok/'), []);
 });
