@@ -153,6 +153,22 @@ pub fn first_link(root: &Path, parts: &[&str]) -> Option<PathBuf> {
         .find(|p| p.is_symlink())
 }
 
+/// Replaces the cache file at `path` whole with what `write` writes: into
+/// a temporary file beside it, renamed over it (the rename replaces a link
+/// there, never follows it), so a process killed mid-write leaves the old
+/// file or the new one, never a part.
+pub fn replace_cache_file(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    write(tmp.as_file_mut())?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;

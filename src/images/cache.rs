@@ -34,11 +34,7 @@ impl ImageCache {
     /// The file of the variant stored under `key`, when it is there whole.
     pub fn variant(&self, key: &str) -> Option<PathBuf> {
         let path = self.dir.join(format!("{key}.webp"));
-        // A link planted in the cache is not followed out of the site.
-        let meta = std::fs::symlink_metadata(&path).ok()?;
-        if !meta.is_file() {
-            return None;
-        }
+        let meta = plain_file(&path)?;
         let mut header = [0; 12];
         std::io::Read::read_exact(&mut std::fs::File::open(&path).ok()?, &mut header).ok()?;
         is_whole_webp(&header, meta.len()).then_some(path)
@@ -52,8 +48,7 @@ impl ImageCache {
 
     /// Whether the original with this SHA-256 decoded whole before.
     pub fn decoded(&self, hash: &str) -> bool {
-        std::fs::symlink_metadata(self.dir.join(format!("{hash}.decoded")))
-            .is_ok_and(|m| m.is_file())
+        plain_file(&self.dir.join(format!("{hash}.decoded"))).is_some()
     }
 
     /// Remembers that the original with this SHA-256 decoded whole.
@@ -62,18 +57,19 @@ impl ImageCache {
         let _ = self.put(&format!("{hash}.decoded"), b"");
     }
 
-    /// Writes `name` atomically (a temporary file renamed over it), so a
-    /// process killed mid-write leaves no partial entry behind.
+    /// Writes `name` whole or not at all: no partial entry is left behind.
     fn put(&self, name: &str, bytes: &[u8]) -> bool {
-        let write = || -> std::io::Result<()> {
-            std::fs::create_dir_all(&self.dir)?;
-            let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
-            std::io::Write::write_all(&mut tmp, bytes)?;
-            tmp.persist(self.dir.join(name)).map_err(|e| e.error)?;
-            Ok(())
-        };
-        write().is_ok()
+        crate::site_root::replace_cache_file(&self.dir.join(name), |tmp| {
+            std::io::Write::write_all(tmp, bytes)
+        })
+        .is_ok()
     }
+}
+
+/// The metadata of `path` when it is a file itself: a link planted in the
+/// cache is not followed out of the site.
+fn plain_file(path: &Path) -> Option<std::fs::Metadata> {
+    std::fs::symlink_metadata(path).ok().filter(|m| m.is_file())
 }
 
 /// Whether a file of `len` bytes starting with `header` is a RIFF WebP

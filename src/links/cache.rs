@@ -109,17 +109,11 @@ impl LinkCache {
             version: FORMAT_VERSION,
             ok: self.entries.clone(),
         };
-        let write = || -> std::io::Result<()> {
-            let dir = self.path.parent().unwrap_or(Path::new("."));
-            std::fs::create_dir_all(dir)?;
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-            serde_json::to_writer(&mut tmp, &file)?;
-            tmp.persist(&self.path).map_err(|e| e.error)?;
-            Ok(())
-        };
-        write()
-            .err()
-            .map(|e| format!("cannot write link cache {}: {e}", self.path.display()))
+        crate::site_root::replace_cache_file(&self.path, |tmp| {
+            Ok(serde_json::to_writer(tmp, &file)?)
+        })
+        .err()
+        .map(|e| format!("cannot write link cache {}: {e}", self.path.display()))
     }
 }
 

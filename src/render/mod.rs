@@ -101,27 +101,27 @@ impl<'a> SiteLinks<'a> {
 
     /// Why the image file a destination names is not one, if it is not.
     pub fn unreadable_image(&self, dest: &str) -> Option<&'a str> {
-        match self.target(dest) {
-            Target::Asset(path) => self.images.unreadable.get(&path).map(String::as_str),
-            _ => None,
-        }
+        let path = self.asset(dest)?;
+        self.images.unreadable.get(&path).map(String::as_str)
     }
 
     /// Why the SVG a destination names is not published, if it is not.
     pub fn refused_image(&self, dest: &str) -> Option<&'a str> {
-        match self.target(dest) {
-            Target::Asset(path) => self.images.refused.get(&path).map(String::as_str),
-            _ => None,
-        }
+        let path = self.asset(dest)?;
+        self.images.refused.get(&path).map(String::as_str)
     }
 
     /// The measured image a destination names, if it names one.
     pub fn image(&self, dest: &str) -> Option<(String, &'a ImageFacts)> {
+        let path = self.asset(dest)?;
+        let facts = self.images.measured.get(&path)?;
+        Some((path, facts))
+    }
+
+    /// The asset a destination names, by its path under `content/`.
+    fn asset(&self, dest: &str) -> Option<String> {
         match self.target(dest) {
-            Target::Asset(path) => {
-                let facts = self.images.measured.get(&path)?;
-                Some((path, facts))
-            }
+            Target::Asset(path) => Some(path),
             _ => None,
         }
     }
