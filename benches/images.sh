@@ -43,7 +43,8 @@
 #        — apt-get install hugo time
 set -euo pipefail
 
-die() { echo "images.sh: $*" >&2; exit 1; }
+NAME=images.sh
+source "$(dirname "$0")/lib.sh"
 
 ROOT=$(git -C "$(dirname "$0")" rev-parse --show-toplevel) || die "not inside the guidesite git repository"
 GEN_CORPUS=${GEN_CORPUS:-$ROOT/../shared/bench/gen-corpus}
@@ -52,12 +53,7 @@ RUNS=${RUNS:-3}
 GUIDES=${IMAGES_GUIDES:-100}
 PER_GUIDE=${IMAGES_PER_GUIDE:-2}
 
-missing=()
-[[ -x /usr/bin/time ]] || missing+=(time)
-command -v hugo >/dev/null || missing+=(hugo)
-if [[ ${#missing[@]} -gt 0 ]]; then
-  die "missing ${missing[*]}; install with: sudo apt-get install ${missing[*]}"
-fi
+need_tools time hugo
 command -v python3 >/dev/null || die "python3 not found"
 [[ -f $GEN_CORPUS ]] || die "gen-corpus not found at $GEN_CORPUS (set GEN_CORPUS=...)"
 positive() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die "$1 must be a positive integer, got '$2'"; }
@@ -65,49 +61,11 @@ positive RUNS "$RUNS"
 positive IMAGES_GUIDES "$GUIDES"
 positive IMAGES_PER_GUIDE "$PER_GUIDE"
 
-echo "== cargo build --release" >&2
-(cd "$ROOT" && cargo build --release --quiet)
-TARGET_DIR=$(cd "$ROOT" && cargo metadata --no-deps --format-version 1 |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-[[ -x $TARGET_DIR/release/guidesite ]] || die "no binary at $TARGET_DIR/release/guidesite"
-
-BASE=${BENCH_TMPDIR:-/dev/shm}
-[[ -d $BASE && -w $BASE ]] || BASE=${TMPDIR:-/tmp}
-BASE=$(cd "$BASE" && pwd) # hugo resolves a relative --destination against --source
-TMP=$(mktemp -d "$BASE/guidesite-images.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-# A private copy: a concurrent `cargo build --release` must not swap it mid-run.
-GUIDESITE=$TMP/guidesite
-cp "$TARGET_DIR/release/guidesite" "$GUIDESITE"
+bench_tmpdir guidesite-images
+release_binary "$ROOT"
 
 GS=$TMP/gs PLAIN=$TMP/plain HG=$TMP/hugo HUGO_CACHE=$TMP/hugo-cache
 HUGO=(hugo --source "$HG" --destination "$HG/public" --cacheDir "$HUGO_CACHE" --quiet --noBuildLock)
-
-# measure PREP CHECKFILE CMD...: runs CMD $RUNS times (the function PREP first),
-# fails if CMD exits non-zero or CHECKFILE is missing, and prints
-# "<median wall seconds> <max RSS in MB>".
-measure() {
-  local prep=$1 check=$2; shift 2
-  local walls=() rss=0 i t t0 k
-  for ((i = 1; i <= RUNS; i++)); do
-    "$prep"
-    t0=$EPOCHREALTIME
-    if ! /usr/bin/time -v -o "$TMP/time" "$@" >"$TMP/stdout" 2>"$TMP/stderr" || [[ ! -f $check ]]; then
-      echo "images.sh: FAILED (run $i): $*" >&2
-      [[ -f $check ]] || echo "images.sh: expected output $check is missing" >&2
-      echo "--- stderr (first 40 lines) ---" >&2; head -n 40 "$TMP/stderr" >&2
-      echo "--- time ---" >&2; head -n 5 "$TMP/time" >&2
-      return 1
-    fi
-    t=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.4f", b - a }')
-    k=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$TMP/time")
-    walls+=("$t")
-    ((k > rss)) && rss=$k
-  done
-  printf '%s %s\n' \
-    "$(printf '%s\n' "${walls[@]}" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')" \
-    "$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')"
-}
 
 gs_cold() { rm -rf "$GS/dist" "$GS/.guidesite/cache/images"; }
 gs_warm() { rm -rf "$GS/dist"; }
@@ -133,13 +91,6 @@ bytes_of() {
   find "$1" -type f -name "$2" -printf '%s\n' | awk '{ n++; s += $1 } END { printf "%d %d\n", n, s }'
 }
 
-busy() { # warns when a compiler runs elsewhere (checked before and after measuring)
-  local re='(^|/)(cargo|rustc|clippy-driver)( |$)'
-  if pgrep -f "$re" >/dev/null; then
-    echo "images.sh: warning: a build was running $1 measuring, timings are noisy:" >&2
-    pgrep -af "$re" | cut -c1-120 >&2 || true
-  fi
-}
 
 echo "== generating $GUIDES guides with $PER_GUIDE screenshots each" >&2
 python3 "$GEN_CORPUS" "$GUIDES" "$GS" >/dev/null 2>&1
